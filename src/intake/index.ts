@@ -1,0 +1,8 @@
+export {
+  CATEGORY_ORDER,
+  type InventoryNames,
+  isIPv4,
+  type ParsedRequest,
+  parseRequest,
+  suggestNames,
+} from "./parse.js";
