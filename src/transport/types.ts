@@ -1,3 +1,5 @@
+import type { Evidence } from "../probes/types.js";
+
 /** How one host ended up; every status but `diagnosed` carries an error message (CONTRACT.md). */
 export type HostStatus =
   | "diagnosed"
@@ -41,6 +43,9 @@ export interface Transport {
 
 /** A host-level failure (cannot connect, key refused, ...): the status goes into the report as is. */
 export class TransportError extends Error {
+  /** What was collected before the connection failed (set by collect), so nothing is lost. */
+  partial?: Evidence[];
+
   constructor(
     readonly status: FailureStatus,
     message: string,
