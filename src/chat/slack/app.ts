@@ -1,0 +1,190 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from "@slack/bolt";
+import type Database from "better-sqlite3";
+import type { Config } from "../../config.js";
+import type { Logger } from "../../log.js";
+import * as actions from "./actions.js";
+import { DEFAULT_API_OPTIONS, SlackApi } from "./api.js";
+import { boltLogger } from "./bolt-logger.js";
+import * as commands from "./commands.js";
+import { ProcessedEvents } from "./dedupe.js";
+import type { HandlerDeps } from "./deps.js";
+import * as events from "./events.js";
+import * as views from "./views.js";
+import { Work } from "./work.js";
+
+/** Where fixes (issue 6) learn who is in an approver user group (S…): usergroups.users.list. */
+export interface ApproverDirectory {
+  setGroupLookup(lookup: (groupId: string) => Promise<string[]>): void;
+}
+
+export interface SlackDeps {
+  conversation: HandlerDeps["conversation"];
+  db: Database.Database;
+  log: Logger;
+  approvers?: Partial<ApproverDirectory> | unknown;
+}
+
+export interface SlackAppOptions {
+  /** Web API retries for network errors (not 429s, which SlackApi waits out). Tests use 0. */
+  retries?: number;
+  /** Least ms between two writes to one channel; Slack allows about one message a second. */
+  postIntervalMs?: number;
+  /** HTTP mode: listen address (default all interfaces). */
+  host?: string;
+}
+
+export interface SlackApp {
+  /** Connects (Socket Mode) or listens (HTTP); resolves with the HTTP port when there is one. */
+  start(): Promise<{ port?: number }>;
+  /** Stops taking requests and waits for the work already started. */
+  stop(): Promise<void>;
+  /** Resolves when no request is being worked on. */
+  idle(): Promise<void>;
+  readonly api: SlackApi;
+  readonly mode: "socket" | "http";
+}
+
+function healthz(db: Database.Database) {
+  return (_req: IncomingMessage, res: ServerResponse) => {
+    let ok = true;
+    try {
+      db.prepare("SELECT 1").get();
+    } catch {
+      ok = false;
+    }
+    res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ok, service: "hostmedic" }));
+  };
+}
+
+/**
+ * The Slack app: Bolt with Socket Mode when SLACK_APP_TOKEN is set, else Slack's HTTP requests on
+ * PORT at /slack/events (signatures and timestamps checked by Bolt's receiver: 401 otherwise) and
+ * GET /healthz. Handlers are registered by surface; event retries are deduplicated in SQLite.
+ */
+export function createSlackApp(
+  config: Pick<Config, "slack" | "port">,
+  deps: SlackDeps,
+  options: SlackAppOptions = {},
+): SlackApp {
+  const { slack } = config;
+  const log = deps.log.child({ component: "slack" });
+  if (!slack.botToken) throw new Error("SLACK_BOT_TOKEN is needed to connect to Slack");
+  const mode = slack.appToken ? "socket" : "http";
+  if (mode === "http" && !slack.signingSecret)
+    throw new Error(
+      "SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is needed to connect to Slack",
+    );
+
+  const logger = boltLogger(deps.log);
+  const clientOptions = {
+    slackApiUrl: slack.apiUrl,
+    // 429s come back to SlackApi, which waits as long as Retry-After says and paces per channel.
+    rejectRateLimitedCalls: true,
+    retryConfig:
+      options.retries === undefined
+        ? { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 }
+        : { retries: options.retries },
+    timeout: 30_000,
+  };
+  const routes = [{ path: "/healthz", method: ["GET"], handler: healthz(deps.db) }];
+  let httpReceiver: HTTPReceiver | undefined;
+  let receiver: Receiver;
+  if (mode === "socket") {
+    receiver = new SocketModeReceiver({
+      appToken: slack.appToken!,
+      logger,
+      customRoutes: routes,
+      installerOptions: { clientOptions: { ...clientOptions }, port: config.port },
+    });
+  } else {
+    httpReceiver = new HTTPReceiver({
+      signingSecret: slack.signingSecret!,
+      endpoints: "/slack/events",
+      port: config.port,
+      customRoutes: routes,
+      logger,
+    });
+    receiver = httpReceiver;
+  }
+
+  const app = new App({
+    token: slack.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    // auth.test runs in start(), where a bad token can be reported instead of crashing an import.
+    deferInitialization: true,
+  });
+  const api = new SlackApi(app.client, log, {
+    ...DEFAULT_API_OPTIONS,
+    ...(options.postIntervalMs !== undefined ? { postIntervalMs: options.postIntervalMs } : {}),
+  });
+  const work = new Work(log);
+  const processed = new ProcessedEvents(deps.db);
+
+  app.use(async ({ body, context, next }) => {
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId === "string" && !processed.claim(eventId)) {
+      log.info(
+        { event_id: eventId, retry: context.retryNum, reason: context.retryReason },
+        "event already handled; retry ignored",
+      );
+      return;
+    }
+    await next();
+  });
+  app.error(async (err) => {
+    log.error({ err: { message: err.message, code: err.code } }, "Slack request handling failed");
+  });
+
+  const handlerDeps: HandlerDeps = { conversation: deps.conversation, api, log, work };
+  events.register(app, handlerDeps);
+  commands.register(app, handlerDeps);
+  actions.register(app, handlerDeps);
+  views.register(app, handlerDeps);
+
+  const directory = deps.approvers as Partial<ApproverDirectory> | undefined;
+  if (directory && typeof directory.setGroupLookup === "function")
+    directory.setGroupLookup(async (group) => {
+      const res = await api.call<{ users?: string[] }>("usergroups.users.list", { usergroup: group });
+      return res.users ?? [];
+    });
+
+  let started = false;
+  return {
+    api,
+    mode,
+    idle: () => work.idle(),
+    async start() {
+      try {
+        await app.init();
+      } catch (err) {
+        const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+        throw new Error(`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code})`, { cause: err });
+      }
+      processed.prune();
+      if (mode === "socket") {
+        await app.start();
+        started = true;
+        log.info("connected to Slack in Socket Mode");
+        return {};
+      }
+      const server = (await (options.host
+        ? httpReceiver!.start({ port: config.port, host: options.host })
+        : httpReceiver!.start(config.port))) as { address(): AddressInfo | string | null };
+      started = true;
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      log.info({ port }, "serving Slack requests at /slack/events");
+      return { port };
+    },
+    async stop() {
+      if (started) await app.stop();
+      started = false;
+      await work.idle();
+    },
+  };
+}

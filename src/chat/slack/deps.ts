@@ -1,0 +1,37 @@
+import type { Conversation } from "../../conversation/core.js";
+import type { Logger } from "../../log.js";
+import type { SlackApi } from "./api.js";
+import { type SinkOptions, SlackReplySink, type ThreadRef } from "./sink.js";
+import type { Work } from "./work.js";
+
+/** What every surface's handlers get from app.ts. */
+export interface HandlerDeps {
+  conversation: Pick<Conversation, "handleMessage" | "handleAction" | "overview" | "hostNames">;
+  api: SlackApi;
+  log: Logger;
+  work: Work;
+}
+
+export function sinkFor(deps: HandlerDeps, where: ThreadRef, options?: SinkOptions): SlackReplySink {
+  return new SlackReplySink(
+    deps.api,
+    where,
+    deps.log.child({ channel: where.channel, thread: where.thread }),
+    options,
+  );
+}
+
+/** Runs one turn of the conversation and waits until its replies have left. */
+export async function converse(
+  deps: HandlerDeps,
+  where: ThreadRef,
+  text: string,
+  options?: SinkOptions,
+): Promise<void> {
+  const sink = sinkFor(deps, where, options);
+  await deps.conversation.handleMessage(
+    { text, user: where.user, thread: where.thread, channel: where.channel },
+    sink,
+  );
+  await sink.flushed();
+}
