@@ -1,11 +1,14 @@
 import type Database from "better-sqlite3";
 import { decodeValue, encodeValue } from "../conversation/report.js";
 import type { Action, Reply, ReplySink } from "../conversation/types.js";
+import type { DiagnosisEngine } from "../diagnosis/diagnose.js";
 import type { Finding, FindingCommands, Language, SymptomCategory } from "../diagnosis/types.js";
 import type { HostFacts } from "../facts/types.js";
 import type { InventoryHost } from "../inventory/types.js";
 import type { Logger } from "../log.js";
 import type { EvidenceBundle, Probe, ProbeContext } from "../probes/types.js";
+import type { CaseRecord } from "../store/cases.js";
+import { CaseStore } from "../store/cases.js";
 import { bundleSha256 } from "../store/incidents.js";
 import type { Transport } from "../transport/types.js";
 import { fm } from "./messages.js";
@@ -23,12 +26,6 @@ export const RISKY_CAUSES = new Set([
   "networkmanager_interference",
 ]);
 
-export interface EvaluateOptions {
-  categories: SymptomCategory[];
-  targets: string[];
-  language: Language;
-}
-
 /** The edges the fix service needs; main.ts builds them (DESIGN.md: domain code gets its edges). */
 export interface FixServiceDeps {
   db: Database.Database;
@@ -39,11 +36,9 @@ export interface FixServiceDeps {
   /** The probes to collect again for a re-diagnosis and a verification. */
   probes: Probe[] | ((ctx: ProbeContext) => Probe[]);
   buildFacts(bundle: EvidenceBundle): HostFacts;
-  engine: {
-    evaluate(facts: HostFacts, options: EvaluateOptions, history?: unknown): Finding[] | Promise<Finding[]>;
-  };
-  /** Case history for the ranking, if the engine wants it. */
-  history?: () => unknown;
+  engine: Pick<DiagnosisEngine, "evaluate">;
+  /** Case history for the ranking (CaseStore.caseHistory); none when absent. */
+  history?: (host: string, groups: string[], categories: SymptomCategory[]) => CaseRecord[];
   /** Whether a rule marks its fix risky; defaults to RISKY_CAUSES. */
   isRisky?: (cause: string) => boolean;
   log: Logger;
@@ -86,6 +81,12 @@ export interface FixService {
     sink: ReplySink,
     language?: Language,
   ): Promise<RunFixOutcome>;
+  /** The host and commands a fix would run (for the CLI's question), or why there is none. */
+  describe(
+    incident: number,
+    cause: string,
+    host?: string,
+  ): { host: string; commands: FindingCommands } | { error: string };
   store: FixStore;
 }
 
@@ -179,6 +180,7 @@ export function createFixService(deps: FixServiceDeps): FixService {
 
   async function diagnoseOn(
     transport: Transport,
+    host: string,
     src: { categories: SymptomCategory[]; targets: string[]; language: Language },
   ): Promise<{ findings: Finding[]; sha256: string; at: string }> {
     const ctx: ProbeContext = { targets: src.targets };
@@ -189,11 +191,13 @@ export function createFixService(deps: FixServiceDeps): FixService {
       deps.collect(transport, { probes, ctx }),
     );
     const facts = deps.buildFacts(bundle);
-    const findings = await deps.engine.evaluate(
+    const groups = deps.inventory.resolve(host).find((h) => h.name === host)?.groups ?? [];
+    const evaluation = await deps.engine.evaluate(
       facts,
       { categories: src.categories, targets: src.targets, language: src.language },
-      deps.history?.(),
+      deps.history?.(host, groups, src.categories) ?? [],
     );
+    const findings = Array.isArray(evaluation) ? evaluation : evaluation.findings;
     return { findings, sha256: bundleSha256(JSON.stringify(bundle)), at: bundle.time };
   }
 
@@ -332,31 +336,14 @@ export function createFixService(deps: FixServiceDeps): FixService {
     return `setsid sh -c ${shQuote(`sleep ${deadmanSeconds}; ${rollback}`)} >/dev/null 2>&1 </dev/null & echo $!`;
   }
 
+  /** A verified fix is the strongest confirmation there is: the incident becomes a confirmed case. */
   function markConfirmedCase(fix: Fix, actor: FixActor) {
-    deps.db.transaction(() => {
-      const groups = deps.inventory.resolve(fix.host).find((h) => h.name === fix.host)?.groups ?? [];
-      const inc = deps.db.prepare("SELECT categories FROM incidents WHERE id = ?").get(fix.incidentId) as
-        | { categories: string }
-        | undefined;
-      deps.db
-        .prepare(
-          `INSERT INTO cases (incident_id, host, host_groups, cause, verdict, categories, decided_by, note, created_at)
-           VALUES (?, ?, ?, ?, 'confirmed', ?, ?, ?, ?)`,
-        )
-        .run(
-          fix.incidentId,
-          fix.host,
-          JSON.stringify(groups),
-          fix.cause,
-          inc?.categories ?? "[]",
-          actor.id,
-          `fix #${fix.id} verified`,
-          clock().toISOString(),
-        );
-      deps.db
-        .prepare("UPDATE incidents SET status = 'resolved', resolution = ?, updated_at = ? WHERE id = ?")
-        .run(`fix #${fix.id} (${fix.cause}) verified on ${fix.host}`, clock().toISOString(), fix.incidentId);
-    })();
+    new CaseStore(deps.db).confirm(
+      fix.incidentId,
+      fix.cause,
+      actor.id,
+      `fix #${fix.id} verified on ${fix.host}`,
+    );
   }
 
   function rollbackButton(fix: Fix, lang: Language): Reply["sections"] {
@@ -427,7 +414,7 @@ export function createFixService(deps: FixServiceDeps): FixService {
       if (stale) {
         await sink.post({ text: fm("stale", lang, { ...vars, at: fix.evidenceAt }), language: lang });
         audit(actor, "fix_rediagnose", fix, { evidenceAt: fix.evidenceAt, expiresAt: fix.expiresAt });
-        const fresh = await diagnoseOn(transport, src);
+        const fresh = await diagnoseOn(transport, fix.host, src);
         const again = fresh.findings.find((f) => f.id === fix.cause);
         const sha = fresh.sha256.slice(0, 12);
         let refusal: string | undefined;
@@ -591,10 +578,9 @@ export function createFixService(deps: FixServiceDeps): FixService {
     };
 
     if (applied.failed) {
+      // A lost host gets one fresh connection for the rollback (in rollBack); if it stays gone the
+      // fix ends as failed and, for risky fixes, the dead-man timer puts it back.
       const f = applied.failed;
-      if (f.lost && !deadmanPid) {
-        // Try to put it back over a new connection; a host that stays gone ends as failed.
-      }
       return rollBack(
         fm("fixFailed", lang, {
           ...vars,
@@ -611,7 +597,7 @@ export function createFixService(deps: FixServiceDeps): FixService {
     let verifyError: string | undefined;
     try {
       const src = proposalSource(fix.incidentId, fix.host, fix.cause);
-      const fresh = await diagnoseOn(transport, {
+      const fresh = await diagnoseOn(transport, fix.host, {
         categories: src?.categories ?? [],
         targets: src?.targets ?? [],
         language: lang,
@@ -795,8 +781,35 @@ export function createFixService(deps: FixServiceDeps): FixService {
     return "ok";
   }
 
+  function describe(
+    incident: number,
+    cause: string,
+    host?: string,
+  ): { host: string; commands: FindingCommands } | { error: string } {
+    if (!incidentRow(incident)) return { error: fm("noIncident", "en", { incident }) };
+    let name = host;
+    if (!name) {
+      const rows = deps.db
+        .prepare(
+          `SELECT DISTINCT d.host FROM findings f JOIN diagnoses d ON d.id = f.diagnosis_id
+           WHERE d.incident_id = ? AND f.cause = ? ORDER BY d.host`,
+        )
+        .all(incident, cause) as { host: string }[];
+      if (rows.length > 1)
+        return {
+          error: `\`${cause}\` fired on several hosts of incident #${incident} (${rows.map((r) => r.host).join(", ")}); name one with --host`,
+        };
+      name = rows[0]?.host;
+    }
+    const src = name ? proposalSource(incident, name, cause) : undefined;
+    if (!name || !src) return { error: fm("noFinding", "en", { incident, cause, host: name ?? "any host" }) };
+    if (!src.commands.fix.length) return { error: fm("noFixCommands", "en", { cause, host: name }) };
+    return { host: name, commands: src.commands };
+  }
+
   return {
     store,
+    describe,
     async handleAction(action, sink, language) {
       const source = deps.source ?? "slack";
       const actor: FixActor = { id: action.user, source };
@@ -838,24 +851,17 @@ export function createFixService(deps: FixServiceDeps): FixService {
         audit(actor, "fix_declined", { incidentId: incident }, { cause });
         return { refused: "not confirmed" };
       }
-      let host = options.host;
-      if (!host) {
-        const rows = deps.db
-          .prepare(
-            `SELECT DISTINCT d.host FROM findings f JOIN diagnoses d ON d.id = f.diagnosis_id
-             WHERE d.incident_id = ? AND f.cause = ?`,
-          )
-          .all(incident, cause) as { host: string }[];
-        if (rows.length !== 1) {
-          const text =
-            rows.length === 0
-              ? fm("noFinding", lang, { incident, cause, host: "any host" })
-              : `\`${cause}\` fired on several hosts of incident #${incident} (${rows.map((r) => r.host).join(", ")}); name one with --host`;
-          audit(actor, "fix_refused", { incidentId: incident }, { cause, reason: text });
-          return { refused: text };
-        }
-        host = rows[0]!.host;
+      const plan = describe(incident, cause, options.host);
+      if ("error" in plan) {
+        audit(
+          actor,
+          "fix_refused",
+          { incidentId: incident, host: options.host },
+          { cause, reason: plan.error },
+        );
+        return { refused: plan.error };
       }
+      const host = plan.host;
       return approveAndRun(incident, host, cause, actor, sink, lang);
     },
     rollback,
