@@ -77,7 +77,8 @@ export async function connectSsh(host: InventoryHost, opts: SshOptions): Promise
         address: jump.address,
         port: jump.port,
         user: jump.user ?? user,
-        keys: { ...opts, keyFile: jump.keyFile ?? opts.keyFile },
+        // Like the target unless the jump host has its own key: one operator key usually opens both.
+        keys: { ...opts, keyFile: jump.keyFile ?? host.keyFile ?? opts.keyFile },
       },
       entries,
       opts,
