@@ -50,6 +50,8 @@ export class FakeSlack {
   /** usergroups.users.list answers: group id → user ids. */
   readonly userGroups = new Map<string, string[]>();
   readonly bot = { userId: "U0BOT", botId: "B0BOT", teamId: "T0LAB" };
+  /** Sent to every Socket Mode client as it connects (Slack's "hello"); none when undefined. */
+  helloOnConnect?: Record<string, unknown>;
   private readonly failures = new Map<string, Failure[]>();
   private server?: Server;
   private wss?: WebSocketServer;
@@ -69,6 +71,7 @@ export class FakeSlack {
     this.wss = new WebSocketServer({ server: this.server, path: "/socket" });
     this.wss.on("connection", (ws) => {
       this.sockets.add(ws);
+      if (this.helloOnConnect) ws.send(JSON.stringify(this.helloOnConnect));
       ws.on("close", () => this.sockets.delete(ws));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));

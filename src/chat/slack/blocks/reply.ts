@@ -98,26 +98,27 @@ interface Rendered {
 
 function renderSection(s: Section, first: boolean, lang: Language): Rendered {
   const head: SlackBlock[] = [];
-  let body = s.text.trim() ? toMrkdwn(s.text) : "";
+  const body = s.text.trim() ? toMrkdwn(s.text) : "";
+  let titleLine = "";
   if (s.title && first) head.push({ type: "header", text: plain(s.title, LIMITS.headerText) });
   else if (s.title) {
     head.push({ type: "divider" });
-    body = `*${toMrkdwn(s.title.trim())}*${body ? `\n${body}` : ""}`;
+    titleLine = `*${truncate(toMrkdwn(s.title.trim()), 300)}*`;
   }
-  const chunks = body ? splitMrkdwn(body, LIMITS.sectionText) : [];
-  const tail: SlackBlock[] = [];
+  const whole = [titleLine, body].filter(Boolean).join("\n");
+  const chunks = whole ? splitMrkdwn(whole, LIMITS.sectionText) : [];
   const ctx = s.context ? contextBlock(s.context) : undefined;
-  if (ctx) tail.push(ctx);
   const actions = s.buttons ? actionsBlock(s.buttons) : undefined;
-  if (actions) tail.push(actions);
+  const tail = [ctx, actions].filter((b): b is SlackBlock => b !== undefined);
   return {
     full: [...head, ...chunks.map(sectionBlock), ...tail],
     short: (chars) => {
+      // The title, context and buttons always; as much of the text as there is room for.
       const note = WORDS[lang].continued;
-      const firstChunk = chunks[0];
-      const room = Math.min(LIMITS.sectionText, chars) - note.length - 8;
-      const text = firstChunk && room > 40 ? `${splitMrkdwn(firstChunk, room)[0]}\n${note}` : undefined;
-      return [...head, ...(text ? [sectionBlock(text)] : []), ...(actions ? [actions] : [])];
+      const room = Math.min(LIMITS.sectionText, chars) - titleLine.length - note.length - 16;
+      const piece = body && room > 80 ? splitMrkdwn(body, room)[0] : undefined;
+      const text = [titleLine, piece, body ? note : ""].filter(Boolean).join("\n");
+      return [...head, ...(text ? [sectionBlock(text)] : []), ...tail];
     },
   };
 }
