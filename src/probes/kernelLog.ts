@@ -10,7 +10,8 @@ const PORT_STATE = /(\S+): port \d+\((\S+)\) entered (disabled|blocking|listenin
 const MARTIAN = /martian source (\S+) from (\S+), on dev (\S+)/;
 const CONNTRACK_FULL = /nf_conntrack: .*table full, dropping packet/;
 const NEIGH_OVERFLOW = /neighbour(: arp_cache)?: neighbor table overflow/;
-const OWN_ADDRESS = /received packet with own address as source address/;
+// The bridge prints "received packet on vnet1 with own address ..." (br_fdb.c); §4.16 omits "on X".
+const OWN_ADDRESS = /received packet (?:on \S+ )?with own address as source address/;
 const LINK_DOWN = /(\S+): (?:NIC )?Link is Down/;
 const PROMISC = /device (\S+) (entered|left) promiscuous mode/;
 const ALL = [
