@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { likePattern, searchTerms } from "./query.js";
+import { bm25Window } from "./rank.js";
 
 export { likePattern, searchTerms } from "./query.js";
 
@@ -31,9 +32,13 @@ interface Row {
   snippet: string | null;
 }
 
-// bm25 column weights: symptom, hosts, causes, notes, resolution. A cause or a host name in the
-// query says more than a word of the symptom.
-const BM25 = "bm25(incidents_fts, 1.0, 2.0, 3.0, 1.0, 1.5)";
+const COLUMNS = ["symptom", "hosts", "causes", "notes", "resolution"] as const;
+// BM25 column weights in COLUMNS order: a cause or a host name in the query says more than a
+// word of the symptom.
+const WEIGHTS = [1.0, 2.0, 3.0, 1.0, 1.5];
+
+/** How many of the newest matches are ranked (see rank.ts). */
+export const WINDOW = 400;
 
 const SELECT = `SELECT i.id, i.symptom, i.hosts, i.status, i.created_at, i.channel, i.thread`;
 
@@ -50,16 +55,42 @@ export function searchIncidents(
   let rows: Row[] = [];
   if (terms.fts.length > 0) {
     const ftsQuery = (op: string) => terms.fts.join(` ${op} `);
-    const stmt = db.prepare(
-      `${SELECT}, r.bm AS rank, r.snippet FROM (
-         SELECT rowid, ${BM25} AS bm,
-                snippet(incidents_fts, -1, '[', ']', '…', 12) AS snippet
-         FROM incidents_fts WHERE incidents_fts MATCH ? AND rowid != ? ORDER BY bm LIMIT ?
-       ) r JOIN incidents i ON i.id = r.rowid ORDER BY r.bm`,
+    const plain = terms.fts.map((t) => t.slice(1, -1).replace(/""/g, '"'));
+    const total = (db.prepare("SELECT max(id) AS n FROM incidents").get() as { n: number | null }).n ?? 0;
+    const fetch = db.prepare(
+      `SELECT rowid, symptom, hosts, causes, notes, resolution FROM incidents_fts
+       WHERE incidents_fts MATCH ? AND rowid != ? ORDER BY rowid DESC LIMIT ${WINDOW}`,
     );
-    rows = stmt.all(ftsQuery("AND"), exclude, limit) as Row[];
+    const meta = db.prepare(`${SELECT} FROM incidents i WHERE i.id = ?`);
+    const ranked = (q: string): Row[] => {
+      const docs = (fetch.all(q, exclude) as Record<string, string | number>[]).map((r) => ({
+        rowid: Number(r.rowid),
+        cols: COLUMNS.map((c) => String(r[c] ?? "")),
+      }));
+      if (docs.length === 0) return [];
+      const span = docs.length < WINDOW ? total : docs[0]!.rowid - docs[docs.length - 1]!.rowid + 1;
+      const scores = bm25Window(docs, plain, WEIGHTS, Math.max(total, docs.length), span);
+      return docs
+        .map((d) => ({ id: d.rowid, s: scores.get(d.rowid) ?? 0 }))
+        .sort((a, b) => b.s - a.s || b.id - a.id)
+        .slice(0, limit)
+        .flatMap(({ id, s }) => {
+          const row = meta.get(id) as Row | undefined;
+          return row ? [{ ...row, rank: -s, snippet: null }] : [];
+        });
+    };
+    let q = ftsQuery("AND");
+    rows = ranked(q);
     // Natural sentences rarely have every word in one incident: then any word will do.
-    if (rows.length === 0 && terms.fts.length > 1) rows = stmt.all(ftsQuery("OR"), exclude, limit) as Row[];
+    if (rows.length === 0 && terms.fts.length > 1) {
+      q = ftsQuery("OR");
+      rows = ranked(q);
+    }
+    // Snippets only for the hits.
+    const snip = db.prepare(
+      "SELECT snippet(incidents_fts, -1, '[', ']', '…', 12) AS s FROM incidents_fts WHERE incidents_fts MATCH ? AND rowid = ?",
+    );
+    for (const r of rows) r.snippet = (snip.get(q, r.id) as { s: string } | undefined)?.s ?? null;
   } else {
     // 1-2 character terms (大包, 丢包, vm): the trigram index cannot help, scan with LIKE.
     const where = terms.all
@@ -84,7 +115,7 @@ export function searchIncidents(
   return rows.map((r, i) => ({
     incident: r.id,
     id: r.id,
-    // bm25 is negative, more negative is better; LIKE hits get a rank-order score.
+    // rank is the negated BM25 score; LIKE hits get a rank-order score.
     score: r.rank < 0 ? round(-r.rank / (1 - r.rank)) : round(0.5 / (1 + i * 0.1)),
     symptom: r.symptom,
     hosts: JSON.parse(r.hosts) as string[],

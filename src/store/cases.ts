@@ -1,23 +1,12 @@
 import type Database from "better-sqlite3";
 import type { SymptomCategory } from "../diagnosis/types.js";
+import type { CaseRecord } from "../knowledge/types.js";
 import { StoreError } from "./db.js";
 import { refreshIncidentFts } from "./fts.js";
 import { type CauseTitles, guard } from "./incidents.js";
 
-export type Verdict = "confirmed" | "rejected";
-
-/**
- * A past verdict as the ranking sees it (same shape as CaseRecord in src/knowledge/types.ts):
- * whether it was on this host or a host of the same group, and for which symptoms.
- */
-export interface CaseRecord {
-  cause: string;
-  verdict: Verdict;
-  host: string;
-  sameHost: boolean;
-  sameGroup: boolean;
-  categories: SymptomCategory[];
-}
+export type Verdict = CaseRecord["verdict"];
+export type { CaseRecord };
 
 export class FeedbackError extends StoreError {
   constructor(message: string) {
