@@ -214,6 +214,17 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
     ).toBeGreaterThanOrEqual(incidentsBefore);
   });
 
+  it("answers a mention of an unknown host with the close matches, without diagnosing", async () => {
+    const before = services.diagnoses;
+    const m = mention("kvm1 vm 198.51.100.10 cannot reach the host");
+    expect((await event(m.body)).status).toBe(200);
+    const answer = await fake.waitFor(() => threadMessages(fake, m.channel, m.ts)[0]);
+    expect(textOf(answer)).toMatch(/kvm1/);
+    expect(textOf(answer)).toMatch(/did you mean kvm01/);
+    await slack.idle();
+    expect(services.diagnoses).toBe(before);
+  });
+
   it("/medic search QUERY shows past incidents to the asker", async () => {
     const res = await command("search tap_not_enslaved", { trigger_id: "trig-search-1" });
     expect(res.status).toBe(200);
