@@ -1,6 +1,6 @@
 import type { HostFacts } from "../facts/types.js";
+import type { CollectOptions } from "./collect.js";
 import type { InventoryHost } from "../inventory/types.js";
-import type { Logger } from "../log.js";
 import type { EvidenceBundle, Probe, ProbeContext } from "../probes/types.js";
 import { similarIncidents } from "../search/similar.js";
 import type { CaseRecord } from "../store/cases.js";
@@ -19,26 +19,19 @@ import type {
 
 /** The knowledge engine as the orchestrator uses it (built once, evaluated per host). */
 export interface DiagnosisEngine {
-  evaluate(
+  diagnose(
     facts: HostFacts,
-    options: { categories: SymptomCategory[]; targets: string[]; language: Language },
+    request: { categories: SymptomCategory[]; targets: string[]; language: Language },
     history: CaseRecord[],
-  ): Promise<Finding[] | EngineEvaluation>;
-  /** When the top two findings are close: the check that tells them apart. */
-  distinguish?(findings: Finding[], language: Language): string | undefined;
+  ): Promise<{ findings: Finding[]; distinguish?: string; notes?: string[] }>;
 }
 
-/** The richer answer of the knowledge engine: findings plus what tells the top two apart. */
-export interface EngineEvaluation {
-  findings: Finding[];
-  distinguish?: string;
-  notes?: string[];
-}
-
-export interface CollectOptions {
-  probes: Probe[];
-  ctx: ProbeContext;
-  onProgress?: (done: number, total: number) => void;
+/** The part of a pino logger the orchestrator uses. */
+export interface DiagnosisLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
 }
 
 /** Who asked, and where the answer goes. */
@@ -55,13 +48,13 @@ export interface DiagnoseDeps {
   /** Opens a transport to one host (ssh, or local for localhost). */
   connect(host: InventoryHost): Promise<Transport>;
   /** Runs the probes; a TransportError may carry `partial` evidence. */
-  collect(transport: Transport, options: CollectOptions): Promise<EvidenceBundle>;
+  collect(transport: Transport, options: Pick<CollectOptions, "probes" | "ctx" | "onProgress">): Promise<EvidenceBundle>;
   /** The probes for a request: a fixed list or selectProbes. */
   probes: Probe[] | ((ctx: ProbeContext) => Probe[]);
   buildFacts(bundle: EvidenceBundle): HostFacts;
   engine: DiagnosisEngine;
   store: Repositories;
-  log: Pick<Logger, "info" | "warn" | "error" | "debug">;
+  log: DiagnosisLog;
   onProgress?: (event: ProgressEvent) => void;
   /** Evidence bundles to diagnose instead of connecting (`--replay`), by host name. */
   replay?: Map<string, EvidenceBundle>;
@@ -77,6 +70,23 @@ export function resolveHosts(inventory: DiagnoseDeps["inventory"], names: string
   for (const name of names)
     for (const h of inventory.resolve(name)) if (!seen.has(h.name)) seen.set(h.name, h);
   return [...seen.values()];
+}
+
+/** Only the fields of a Finding (the engine adds ranking details that are not part of the contract). */
+function toFinding(f: Finding): Finding {
+  const out: Finding = {
+    id: f.id,
+    title: f.title,
+    explanation: f.explanation,
+    confidence: f.confidence,
+    evidence: f.evidence,
+    check: f.check,
+    fix: f.fix,
+    rollback: f.rollback,
+    verify: f.verify,
+  };
+  if (f.risky) out.risky = true;
+  return out;
 }
 
 function partialOf(err: unknown): EvidenceBundle | undefined {
@@ -108,24 +118,22 @@ async function diagnoseHost(
       bundle = await deps.collect(transport, {
         probes,
         ctx,
-        onProgress: (done, total) => emit({ type: "collecting", host: host.name, total, done }),
+        onProgress: (p) => emit({ type: "collecting", host: host.name, total: p.total, done: p.done }),
       });
     }
     emit({ type: "evaluating", host: host.name });
     const facts = deps.buildFacts(bundle);
     const history = deps.store.cases.caseHistory(host.name, groups, request.categories);
-    const answer = await deps.engine.evaluate(
+    const evaluation = await deps.engine.diagnose(
       facts,
       { categories: request.categories, targets: request.targets, language: request.language },
       history,
     );
-    const evaluation: EngineEvaluation = Array.isArray(answer) ? { findings: answer } : answer;
-    const causes = [...evaluation.findings].sort((a, b) => b.confidence - a.confidence);
+    const causes = evaluation.findings.map(toFinding).sort((a, b) => b.confidence - a.confidence);
     const d: HostDiagnosis = { host: host.name, status: "diagnosed", causes, elapsed_ms: elapsed(), bundle };
     const notes = [...evidenceNotes(bundle, request.language), ...(evaluation.notes ?? [])];
     if (notes.length) d.notes = [...new Set(notes)];
-    const distinguish = evaluation.distinguish ?? deps.engine.distinguish?.(causes, request.language);
-    if (distinguish) d.distinguish = distinguish;
+    if (evaluation.distinguish) d.distinguish = evaluation.distinguish;
     return d;
   } catch (err) {
     const partial = bundle ?? partialOf(err);
