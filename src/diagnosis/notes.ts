@@ -16,9 +16,8 @@ function note(e: Evidence, lang: Language): string | undefined {
     case "skipped":
       return undefined;
     case "missing_tool":
-      return zh
-        ? `${e.probe}：主机上没有所需的命令（${e.command}）`
-        : `${e.probe}: the tool is not installed on the host (${e.command})`;
+      // The command itself can be a long script; the probe id names the tool well enough.
+      return zh ? `${e.probe}：主机上没有安装${why}` : `${e.probe}: not installed on the host${why}`;
     case "permission_denied":
       return zh
         ? `${e.probe}：权限不足（需要 root 或免密 sudo -n）`
