@@ -36,7 +36,7 @@ export interface FixServiceDeps {
   /** The probes to collect again for a re-diagnosis and a verification. */
   probes: Probe[] | ((ctx: ProbeContext) => Probe[]);
   buildFacts(bundle: EvidenceBundle): HostFacts;
-  engine: Pick<DiagnosisEngine, "evaluate">;
+  engine: DiagnosisEngine;
   /** Case history for the ranking (CaseStore.caseHistory); none when absent. */
   history?: (host: string, groups: string[], categories: SymptomCategory[]) => CaseRecord[];
   /** Whether a rule marks its fix risky; defaults to RISKY_CAUSES. */
@@ -181,8 +181,8 @@ export function createFixService(deps: FixServiceDeps): FixService {
   async function diagnoseOn(
     transport: Transport,
     host: string,
-    src: { categories: SymptomCategory[]; targets: string[]; language: Language },
-  ): Promise<{ findings: Finding[]; sha256: string; at: string }> {
+    src: { incident: number; categories: SymptomCategory[]; targets: string[]; language: Language },
+  ): Promise<{ findings: Finding[]; sha256: string; at: string; missing: string[] }> {
     const ctx: ProbeContext = { targets: src.targets };
     const probes = typeof deps.probes === "function" ? deps.probes(ctx) : deps.probes;
     const bundle = await within(
@@ -192,13 +192,35 @@ export function createFixService(deps: FixServiceDeps): FixService {
     );
     const facts = deps.buildFacts(bundle);
     const groups = deps.inventory.resolve(host).find((h) => h.name === host)?.groups ?? [];
-    const evaluation = await deps.engine.evaluate(
+    const { findings } = await deps.engine.diagnose(
       facts,
       { categories: src.categories, targets: src.targets, language: src.language },
       deps.history?.(host, groups, src.categories) ?? [],
     );
-    const findings = Array.isArray(evaluation) ? evaluation : evaluation.findings;
-    return { findings, sha256: bundleSha256(JSON.stringify(bundle)), at: bundle.time };
+
+    // A rule stays silent when its evidence is missing; silence then proves nothing.
+    const before = okBefore(src.incident, host);
+    const missing = bundle.evidence
+      .filter((e) => e.status !== "ok" && before.has(e.probe))
+      .map((e) => `${e.probe} (${e.status})`);
+    return { findings, sha256: bundleSha256(JSON.stringify(bundle)), at: bundle.time, missing };
+  }
+
+  /** Probes that gave ok evidence in the incident's newest bundle of this host. */
+  function okBefore(incident: number, host: string): Set<string> {
+    const row = deps.db
+      .prepare(
+        `SELECT e.bundle FROM evidence e JOIN diagnoses d ON d.id = e.diagnosis_id
+         WHERE d.incident_id = ? AND d.host = ? ORDER BY e.id DESC LIMIT 1`,
+      )
+      .get(incident, host) as { bundle: string } | undefined;
+    if (!row) return new Set(["links"]);
+    try {
+      const bundle = JSON.parse(row.bundle) as EvidenceBundle;
+      return new Set(bundle.evidence.filter((e) => e.status === "ok").map((e) => e.probe));
+    } catch {
+      return new Set(["links"]);
+    }
   }
 
   /** The same cause fires for the same device: its fix would be (partly) the same commands. */
@@ -231,7 +253,10 @@ export function createFixService(deps: FixServiceDeps): FixService {
     `\`\`\`\n${runs
       .map(
         (r) =>
-          `$ ${r.command}\n${[r.stdout.trimEnd(), r.stderr.trimEnd()].filter(Boolean).join("\n")}${
+          `$ ${r.command}${[r.stdout.trimEnd(), r.stderr.trimEnd()]
+            .filter(Boolean)
+            .map((t) => `\n${t}`)
+            .join("")}${
             r.exitCode !== 0 ? `\n(exit ${r.exitCode ?? (r.timedOut ? "timeout" : "lost")})` : ""
           }`,
       )
@@ -414,7 +439,9 @@ export function createFixService(deps: FixServiceDeps): FixService {
       if (stale) {
         await sink.post({ text: fm("stale", lang, { ...vars, at: fix.evidenceAt }), language: lang });
         audit(actor, "fix_rediagnose", fix, { evidenceAt: fix.evidenceAt, expiresAt: fix.expiresAt });
-        const fresh = await diagnoseOn(transport, fix.host, src);
+        const fresh = await diagnoseOn(transport, fix.host, { ...src, incident: fix.incidentId });
+        if (fresh.missing.length)
+          throw new Error(`could not collect the evidence again: ${fresh.missing.join(", ")}`);
         const again = fresh.findings.find((f) => f.id === fix.cause);
         const sha = fresh.sha256.slice(0, 12);
         let refusal: string | undefined;
@@ -516,27 +543,35 @@ export function createFixService(deps: FixServiceDeps): FixService {
     const applied = await runSteps(r, fix, actor, "fix", fix.commands.fix);
     await postRuns(sink, lang, fm("stepFix", lang), fix.host, applied.runs);
 
-    const rollBack = async (why: string, stillFiresAfter?: boolean): Promise<Fix> => {
+    const rollBack = async (
+      why: string,
+      stillFiresAfter?: boolean,
+      lostAt: { command: string; error: string } = {
+        command: applied.failed?.command ?? "?",
+        error: applied.failed?.stderr || "no answer",
+      },
+    ): Promise<Fix> => {
       await sink.post({ text: why, language: lang });
-      let rr = r;
       let fresh: Transport | undefined;
-      if (applied.failed?.lost) {
-        // The old connection is gone; one fresh attempt, bounded, before giving up to the dead-man timer.
-        try {
-          fresh = await connectTo(fix.host);
-          rr = remote(fresh, commandTimeoutMs);
-        } catch {
-          fresh = undefined;
-        }
-      }
       try {
-        const back = await restore(rr, fix, actor, recorded);
-        await postRuns(sink, lang, fm("stepRollback", lang), fix.host, back.runs);
-        if (back.lost || (applied.failed?.lost && !fresh)) {
+        let back = applied.failed?.lost ? undefined : await restore(r, fix, actor, recorded);
+        if (!back || back.lost) {
+          // The old connection is gone; one fresh attempt, bounded, before giving up (to the dead-man timer).
+          try {
+            fresh = await connectTo(fix.host);
+            audit(actor, "fix_reconnected", fix, {});
+          } catch (err) {
+            audit(actor, "fix_reconnect_failed", fix, { error: (err as Error).message });
+          }
+          if (fresh) back = await restore(remote(fresh, commandTimeoutMs), fix, actor, recorded);
+        }
+        const rr = fresh ? remote(fresh, commandTimeoutMs) : r;
+        if (back) await postRuns(sink, lang, fm("stepRollback", lang), fix.host, back.runs);
+        if (!back || back.lost) {
           const reason = fm("hostLost", lang, {
             ...vars,
-            command: applied.failed?.command ?? "?",
-            error: (applied.failed?.stderr ?? "no answer").trim().slice(0, 200),
+            command: lostAt.command,
+            error: lostAt.error.trim().slice(0, 200),
             deadman: deadmanPid ? fm("deadmanPending", lang, { seconds: deadmanSeconds }) : "",
           });
           return finish(
@@ -596,12 +631,15 @@ export function createFixService(deps: FixServiceDeps): FixService {
     let fires: Finding | undefined;
     let verifyError: string | undefined;
     try {
+      if (checks.failed?.lost) throw new Error(`lost the connection: ${checks.failed.stderr}`);
       const src = proposalSource(fix.incidentId, fix.host, fix.cause);
       const fresh = await diagnoseOn(transport, fix.host, {
+        incident: fix.incidentId,
         categories: src?.categories ?? [],
         targets: src?.targets ?? [],
         language: lang,
       });
+      if (fresh.missing.length) throw new Error(`verification could not collect ${fresh.missing.join(", ")}`);
       fires = stillFires(fresh.findings, fix);
       audit(actor, "fix_verification", fix, {
         evidenceSha256: fresh.sha256,
@@ -618,6 +656,7 @@ export function createFixService(deps: FixServiceDeps): FixService {
           ? fm("stillFires", lang, vars)
           : fm("fixFailed", lang, { ...vars, command: "verification", error: verifyError ?? "" }),
         Boolean(fires),
+        { command: "verification", error: verifyError ?? "no answer" },
       );
     }
     if (deadmanPid)

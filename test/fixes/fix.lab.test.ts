@@ -1,0 +1,336 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { encodeValue } from "../../src/conversation/report.js";
+import type { Action, Reply } from "../../src/conversation/types.js";
+import { listAudit } from "../../src/fixes/store.js";
+import type { Fix } from "../../src/fixes/types.js";
+import { faults } from "../../src/lab/faults/index.js";
+import { labSkipReason, useLab } from "../support/lab.js";
+import {
+  APPROVER,
+  APPROVER2,
+  ASKER,
+  BYSTANDER,
+  type FixWorld,
+  fixWorld,
+  linkState,
+  pings,
+  recordingSink,
+  sysctl,
+} from "./helpers.js";
+
+const GUEST1 = "198.51.100.10";
+const BR0 = "198.51.100.1";
+const NAT_GUEST = "203.0.113.10";
+const INTERNET = "203.0.113.200";
+
+describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults", () => {
+  const lab = useLab({ prefix: "hmf" });
+  let w: FixWorld;
+
+  // The catalog's own injection when the lab has it; the same commands as its §6 column otherwise.
+  const MANUAL: Record<string, string[][]> = {
+    tap_not_enslaved: [["ip", "link", "set", "vnet0", "nomaster"]],
+    ip_forward_disabled: [["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]],
+    bridge_down: [["ip", "link", "set", "br0", "down"]],
+  };
+  async function inject(id: string): Promise<void> {
+    if (faults.has(id)) return lab.fault(id);
+    for (const argv of MANUAL[id] ?? []) {
+      const r = await lab.exec("host", argv);
+      if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+    }
+  }
+
+  /** Back to the healthy topology after each test, whatever it left. */
+  async function heal(): Promise<void> {
+    for (const argv of [
+      ["ip", "link", "set", "mgmt0", "up"],
+      ["ip", "link", "set", "br0", "up"],
+      ["ip", "link", "set", "vnet0", "master", "br0"],
+      ["ip", "link", "set", "vnet0", "up"],
+      ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
+      ["ip", "route", "replace", "default", "via", "198.51.100.254", "dev", "br0"],
+    ])
+      await lab.exec("host", argv);
+  }
+
+  const click = (
+    action: Action["action"],
+    incident: number,
+    cause: string,
+    user: string,
+    sink = recordingSink(),
+    service = w.service,
+  ) =>
+    service
+      .handleAction(
+        {
+          action,
+          value: encodeValue({ incident, cause, host: lab.hostName }),
+          user,
+          channel: "CFIX",
+          thread: `thread-${incident}`,
+        },
+        sink,
+        "en",
+      )
+      .then(() => sink);
+
+  const fixesOf = (incident: number): Fix[] => w.service.store.byIncident(incident);
+  const actions = (incident: number) => listAudit(w.db, { incidentId: incident }).map((e) => e.action);
+
+  beforeAll(() => {
+    w = fixWorld(lab);
+  });
+  afterEach(async () => {
+    w.clock.now = new Date();
+    await heal();
+  });
+  afterAll(() => {
+    w?.close();
+  });
+
+  it("refuses a non-approver's click and the asker's own approval, changes nothing, and audits both", async () => {
+    await inject("tap_not_enslaved");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    expect(result.hosts[0]?.causes.map((c) => c.id)).toContain("tap_not_enslaved");
+
+    const stranger = await click("run_fix", result.incident, "tap_not_enslaved", BYSTANDER);
+    expect(stranger.replies).toHaveLength(1);
+    expect(stranger.replies[0]?.ephemeral).toBe(true);
+    expect(stranger.replies[0]?.text).toMatch(/Only approvers/);
+
+    // ASKER is an approver, but asked for this diagnosis.
+    const self = await click("run_fix", result.incident, "tap_not_enslaved", ASKER);
+    expect(self.replies).toHaveLength(1);
+    expect(self.replies[0]?.ephemeral).toBe(true);
+    expect(self.replies[0]?.text).toMatch(/someone else has to approve/);
+
+    expect(fixesOf(result.incident)).toEqual([]);
+    expect((await linkState(lab, "vnet0")).master).toBeNull();
+    expect(await pings(lab, "vm1", BR0)).toBe(false);
+    const trail = listAudit(w.db, { incidentId: result.incident });
+    expect(trail.map((e) => [e.actor, e.action])).toEqual([
+      [BYSTANDER, "click_run_fix"],
+      [BYSTANDER, "click_refused"],
+      [ASKER, "click_run_fix"],
+      [ASKER, "click_refused"],
+    ]);
+    expect(trail[3]?.detail.reason).toBe("selfApprove");
+  });
+
+  it("applies an approver's fix, verifies it (the guest pings again), and rolls it back by button to the recorded values", async () => {
+    await inject("tap_not_enslaved");
+    const before = await linkState(lab, "vnet0");
+    expect(await pings(lab, "vm1", BR0)).toBe(false);
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    const finding = result.hosts[0]?.causes.find((c) => c.id === "tap_not_enslaved");
+    expect(finding?.fix).toEqual(["ip link set vnet0 master br0", "ip link set vnet0 up"]);
+
+    const sink = await click("run_fix", result.incident, "tap_not_enslaved", APPROVER);
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("verified");
+    expect(fix?.approvedBy).toBe(APPROVER);
+    expect(fix?.proposedBy).toBe(ASKER);
+    expect(fix?.commands.fix).toEqual(finding?.fix);
+    expect(fix?.recorded?.map((r) => r.command)).toEqual(["ip -j -d link show dev vnet0"]);
+    expect(await pings(lab, "vm1", BR0)).toBe(true);
+    expect((await linkState(lab, "vnet0")).master).toBe("br0");
+    // The output of the fix went to the thread, and the last reply offers the rollback.
+    expect(sink.replies.some((r) => r.text.includes("$ ip link set vnet0 master br0"))).toBe(true);
+    const last = sink.replies.at(-1) as Reply;
+    expect(last.text).toMatch(/verified/);
+    expect(last.sections?.[0]?.buttons?.[0]?.action).toBe("rollback_fix");
+    // The incident is now a confirmed case and resolved.
+    const cases = w.db
+      .prepare("SELECT cause, verdict, decided_by FROM cases WHERE incident_id = ?")
+      .all(result.incident);
+    expect(cases).toEqual([{ cause: "tap_not_enslaved", verdict: "confirmed", decided_by: APPROVER }]);
+    expect(w.db.prepare("SELECT status FROM incidents WHERE id = ?").get(result.incident)).toEqual({
+      status: "resolved",
+    });
+    expect(actions(result.incident)).toEqual([
+      "click_run_fix",
+      "fix_approved",
+      "fix_running",
+      "fix_recorded",
+      "fix_fix",
+      "fix_fix",
+      "fix_verify",
+      "fix_verification",
+      "fix_verified",
+    ]);
+
+    // Roll back: refused for a non-approver, done for an approver, back to exactly the recorded values.
+    const refused = await click("rollback_fix", result.incident, "tap_not_enslaved", BYSTANDER);
+    expect(refused.replies[0]?.ephemeral).toBe(true);
+    expect(w.service.store.get(fix!.id)?.state).toBe("verified");
+    const back = await click("rollback_fix", result.incident, "tap_not_enslaved", APPROVER2);
+    const rolled = w.service.store.get(fix!.id);
+    expect(rolled?.state).toBe("rolled_back");
+    expect(rolled?.rolledBackBy).toBe(APPROVER2);
+    expect(rolled?.result?.restored).toBe(true);
+    expect(await linkState(lab, "vnet0")).toEqual(before);
+    expect(await pings(lab, "vm1", BR0)).toBe(false);
+    expect(back.replies.at(-1)?.text).toMatch(/rolled back; the recorded values are back/);
+    expect(actions(result.incident).slice(9)).toEqual([
+      "click_rollback_fix",
+      "click_refused",
+      "click_rollback_fix",
+      "rollback_started",
+      "fix_restore",
+      "fix_restore",
+      "fix_restore",
+      "rollback_done",
+    ]);
+    // A second rollback click finds nothing left to roll back.
+    const again = await click("rollback_fix", result.incident, "tap_not_enslaved", APPROVER);
+    expect(again.replies[0]?.ephemeral).toBe(true);
+    expect(again.replies[0]?.text).toMatch(/rolled_back/);
+  });
+
+  it("runs the fix once when two approvers click at the same time (ip_forward_disabled, NAT guest reaches the internet)", async () => {
+    await inject("ip_forward_disabled");
+    expect(await pings(lab, "vm3", INTERNET)).toBe(false);
+    const result = await w.diagnoseLab(
+      `vm ${NAT_GUEST} cannot reach the internet`,
+      [NAT_GUEST],
+      ["guest_outside"],
+    );
+    const finding = result.hosts[0]?.causes.find((c) => c.id === "ip_forward_disabled");
+    expect(finding?.fix.length).toBeGreaterThan(0);
+
+    const [a, b] = await Promise.all([
+      click("run_fix", result.incident, "ip_forward_disabled", APPROVER),
+      click("run_fix", result.incident, "ip_forward_disabled", APPROVER2),
+    ]);
+    const fixes = fixesOf(result.incident);
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]?.state).toBe("verified");
+    // Exactly one of the two was told it runs only once, privately.
+    const refusals = [a, b].filter((s) => s.replies.length === 1 && s.replies[0]?.ephemeral);
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]?.replies[0]?.text).toMatch(/runs only once/);
+    const trail = actions(result.incident);
+    expect(trail.filter((x) => x === "fix_fix")).toHaveLength(finding!.fix.length);
+    expect(trail.filter((x) => x === "fix_approved")).toHaveLength(1);
+    expect(trail).toContain("fix_already_handled");
+    expect(await sysctl(lab, "net.ipv4.ip_forward")).toBe("1");
+    expect(await pings(lab, "vm3", INTERNET)).toBe(true);
+  });
+
+  it("re-diagnoses an expired proposal first: continues when the cause still fires, refuses when it is gone", async () => {
+    await inject("tap_not_enslaved");
+    const stale = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    w.clock.now = new Date(Date.now() + 31 * 60_000);
+    const sink = await click("run_fix", stale.incident, "tap_not_enslaved", APPROVER);
+    const [fix] = fixesOf(stale.incident);
+    expect(sink.replies.map((r) => r.text).join("\n")).toMatch(
+      /collecting it again[\s\S]*same commands; continuing/,
+    );
+    expect(fix?.state).toBe("verified");
+    const original = w.db
+      .prepare(
+        "SELECT e.sha256 FROM evidence e JOIN diagnoses d ON d.id = e.diagnosis_id WHERE d.incident_id = ?",
+      )
+      .get(stale.incident) as { sha256: string };
+    // Bound to the fresh evidence now, not to the old bundle.
+    expect(fix?.evidenceSha256).not.toBe(original.sha256);
+    expect(actions(stale.incident).slice(0, 5)).toEqual([
+      "click_run_fix",
+      "fix_approved",
+      "fix_rediagnose",
+      "fix_evidence_refreshed",
+      "fix_running",
+    ]);
+    w.clock.now = new Date();
+    await heal();
+
+    // The cause went away on its own before the click: nothing runs.
+    await inject("tap_not_enslaved");
+    const gone = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    await lab.exec("host", ["ip", "link", "set", "vnet0", "master", "br0"]);
+    w.clock.now = new Date(Date.now() + 45 * 60_000);
+    const refused = await click("run_fix", gone.incident, "tap_not_enslaved", APPROVER);
+    const [expired] = fixesOf(gone.incident);
+    expect(expired?.state).toBe("expired");
+    expect(expired?.reason).toMatch(/no longer fires/);
+    expect(refused.replies.at(-1)?.text).toMatch(/Not running fix #\d+: `tap_not_enslaved` no longer fires/);
+    expect(actions(gone.incident)).not.toContain("fix_fix");
+    expect(actions(gone.incident)).toContain("fix_expired");
+  });
+
+  it("rolls back a fix that does not cure (something keeps detaching the tap) and leaves the host as before", async () => {
+    await inject("tap_not_enslaved");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    // What NetworkManager does to taps it thinks it owns (catalog #46): undo the fix right away.
+    const stop = join(lab.dir, "hmf-stop-detach");
+    await rm(stop, { force: true });
+    lab.background("host", [
+      "sh",
+      "-c",
+      `while [ ! -e ${stop} ]; do ip link set vnet0 nomaster 2>/dev/null; sleep 0.2; done`,
+    ]);
+    try {
+      const before = await linkState(lab, "vnet0");
+      const sink = await click("run_fix", result.incident, "tap_not_enslaved", APPROVER);
+      const [fix] = fixesOf(result.incident);
+      expect(fix?.state).toBe("rolled_back");
+      expect(fix?.result).toMatchObject({ outcome: "rolled_back", stillFires: true, restored: true });
+      expect(sink.replies.map((r) => r.text).join("\n")).toMatch(/did not cure it[\s\S]*rolled back/);
+      expect(await linkState(lab, "vnet0")).toEqual(before);
+      const trail = actions(result.incident);
+      expect(trail).toContain("fix_restore");
+      expect(trail.at(-1)).toBe("fix_rolled_back");
+      expect(
+        w.db.prepare("SELECT COUNT(*) AS n FROM cases WHERE incident_id = ?").get(result.incident),
+      ).toEqual({
+        n: 0,
+      });
+    } finally {
+      writeFileSync(stop, "");
+    }
+  });
+
+  it("reports and audits a host that dies mid-fix without hanging, and the dead-man timer rolls the risky fix back", async () => {
+    const dying = w.make({ deadmanSeconds: 12, commandTimeoutMs: 4_000, connectTimeoutMs: 3_000 });
+    await inject("bridge_down");
+    const result = await w.diagnoseLab("all guests on br0 lost the network", [], []);
+    const finding = result.hosts[0]?.causes.find((c) => c.id === "bridge_down");
+    expect(finding?.fix).toContain("ip link set br0 up");
+    // The management link goes down right after the fix commands ran (the thread shows their output).
+    let cut = false;
+    const sink = recordingSink(async (reply) => {
+      if (!cut && reply.text.startsWith("Fix on")) {
+        cut = true;
+        await lab.exec("host", ["ip", "link", "set", "mgmt0", "down"]);
+      }
+    });
+    const started = Date.now();
+    await click("run_fix", result.incident, "bridge_down", APPROVER, sink, dying);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(cut).toBe(true);
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("failed");
+    expect(fix?.risky).toBe(true);
+    const texts = sink.replies.map((r) => r.text).join("\n");
+    expect(texts).toMatch(/dead-man timer \(pid \d+\)/);
+    expect(texts).toMatch(/lost hmfkvm01 while running `verification`/);
+    const trail = actions(result.incident);
+    expect(trail).toContain("fix_deadman");
+    expect(trail.at(-1)).toBe("fix_failed");
+    // Nobody could reach the host, so its own timer puts br0 back as it was (down).
+    const deadline = Date.now() + 20_000;
+    let up = true;
+    while (Date.now() < deadline && up) {
+      const r = await lab.exec("host", ["ip", "-j", "link", "show", "dev", "br0"]);
+      up = (JSON.parse(r.stdout) as { flags: string[] }[])[0]?.flags.includes("UP") ?? true;
+      if (up) await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(up).toBe(false);
+    expect(existsSync(lab.keyFile)).toBe(true);
+  }, 120_000);
+});
