@@ -3,7 +3,7 @@ import { extname } from "node:path";
 import { buildInventory } from "./build.js";
 import { InventoryError } from "./errors.js";
 import { readIniInventory } from "./ini.js";
-import type { Inventory } from "./types.js";
+import { emptyRaw, type Inventory } from "./types.js";
 import { readYamlInventory } from "./yaml.js";
 
 export { InventoryError, UnknownHostError } from "./errors.js";
@@ -45,4 +45,9 @@ function looksLikeYaml(text: string): boolean {
     return /^[^\s=[]+:(\s|$)/.test(t);
   }
   return true;
+}
+
+/** No inventory file: only localhost can be reached, and every other name is unknown. */
+export function localOnlyInventory(file: string): Inventory {
+  return buildInventory(emptyRaw(), file);
 }

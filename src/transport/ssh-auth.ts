@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { utils } from "ssh2";
+// ssh2 is CommonJS: Node's ESM loader only gives its default export.
+import ssh2 from "ssh2";
 import { TransportError } from "./types.js";
 
 /** Where the client's keys come from (CONTRACT.md: MEDIC_SSH_KEY, then ssh-agent, then ~/.ssh/id_*). */
@@ -82,7 +83,7 @@ export function loadKey(file: string, passphrase: string | undefined): Buffer {
       "Check MEDIC_SSH_KEY or the inventory's ansible_ssh_private_key_file.",
     );
   }
-  const parsed = utils.parseKey(data, passphrase);
+  const parsed = ssh2.utils.parseKey(data, passphrase);
   if (parsed instanceof Error) {
     if (/no passphrase given/i.test(parsed.message)) {
       throw new TransportError(

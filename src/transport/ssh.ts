@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import type { Duplex } from "node:stream";
-import { type AuthenticationType, Client, type ClientChannel, type ConnectConfig } from "ssh2";
+// ssh2 is CommonJS: Node's ESM loader only gives its default export.
+import ssh2, { type AuthenticationType, type Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { InventoryHost, JumpHost } from "../inventory/types.js";
 import {
   BACKSTOP_MS,
@@ -134,7 +135,7 @@ function openClient(hop: Hop, entries: KnownHostEntry[], opts: SshOptions): Prom
   let verdict: HostKeyVerdict | undefined;
   let offered: Buffer | undefined;
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let settled = false;
     const fail = (err: TransportError) => {
       if (settled) return;
