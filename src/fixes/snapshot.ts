@@ -98,6 +98,7 @@ interface AddrJson {
 }
 interface RouteJson {
   dst?: string;
+  table?: string;
   gateway?: string;
   dev?: string;
   protocol?: string;
@@ -149,6 +150,7 @@ function addrSet(text: string): Set<string> {
 function routeKey(r: RouteJson): string | undefined {
   // Connected routes come and go with addresses; restoring the addresses restores them.
   if (r.protocol === "kernel" || (r.type && r.type !== "unicast")) return undefined;
+  if (r.table && r.table !== "main") return undefined;
   const dst = r.dst === "default" || (r.dst && (CIDR4.test(r.dst) || IPV4.test(r.dst))) ? r.dst : undefined;
   if (!dst) return undefined;
   if (r.gateway && !IPV4.test(r.gateway)) return undefined;
