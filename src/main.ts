@@ -96,7 +96,16 @@ export async function start(mode?: "console"): Promise<number> {
     pretty: consoleMode,
     secrets: secretsOf(config),
   });
-  let running: Running;
+  // Signals can arrive while start-up is still under way: stop whatever has started by then.
+  let running: Running | undefined;
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    log.info({ signal }, "stopping");
+    stopping = true;
+    running?.stop().catch((err) => log.error({ err }, "stop failed"));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     running = consoleMode
       ? await startConsole(config, log, mode !== "console")
@@ -108,12 +117,7 @@ export async function start(mode?: "console"): Promise<number> {
     }
     throw err;
   }
-  const onSignal = (signal: string) => {
-    log.info({ signal }, "stopping");
-    running.stop().catch((err) => log.error({ err }, "stop failed"));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  if (stopping) await running.stop();
   await running.done;
   log.flush?.();
   return 0;

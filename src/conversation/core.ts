@@ -147,10 +147,10 @@ export class Conversation {
         });
       }
       const known = services.inventoryNames().hosts;
-      if (parsed.symptom || parsed.targets.length)
+      if (parsed.categories.length || parsed.targets.length)
         return sink.post({
           text: t("whichHost", lang, {
-            hosts: known.slice(0, 20).join(", ") || "—",
+            hosts: known.slice(0, 20).join(", ") || "— (MEDIC_INVENTORY is empty; `localhost` works)",
             example: known[0] ?? "kvm01",
             symptom: parsed.symptom || text,
           }),

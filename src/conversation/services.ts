@@ -1,44 +1,13 @@
-import type {
-  DiagnosisRequest,
-  DiagnosisResult,
-  Language,
-  ProgressEvent,
-  SymptomCategory,
-} from "../diagnosis/types.js";
+import type { RequestMeta } from "../diagnosis/diagnose.js";
+import type { DiagnosisRequest, DiagnosisResult, ProgressEvent } from "../diagnosis/types.js";
+import type { ParsedRequest as ParsedText } from "../intake/index.js";
+import type { SearchHit } from "../search/index.js";
+import type { IncidentSummary } from "../store/incidents.js";
 
-/** What intake makes of a chat message. */
-export interface ParsedText {
-  hosts: string[];
-  targets: string[];
-  symptom: string;
-  language: Language;
-  categories: SymptomCategory[];
-  /** Words that look like host names but are not in the inventory. */
-  unknownHostLike?: string[];
-}
-
-export interface IncidentSummary {
-  id: number;
-  hosts: string[];
-  symptom: string;
-  status: string;
-  causes: string[];
-  created_at: string;
-  channel?: string | null;
-  thread?: string | null;
-}
-
-export interface SearchHit extends IncidentSummary {
-  score: number;
-  snippet?: string;
-}
-
-export interface RequestMeta {
-  user: string;
-  source: "slack" | "console" | "cli";
-  channel?: string;
-  thread?: string;
-}
+export type { RequestMeta } from "../diagnosis/diagnose.js";
+export type { ParsedRequest as ParsedText } from "../intake/index.js";
+export type { SearchHit } from "../search/index.js";
+export type { IncidentSummary } from "../store/incidents.js";
 
 /**
  * The domain services the conversation reaches (DESIGN.md: conversation → diagnosis, fixes,

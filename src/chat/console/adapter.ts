@@ -95,5 +95,7 @@ export class ConsoleAdapter {
     if (this.closed) return;
     this.closed = true;
     this.rl.close();
+    // An open stdin would keep the process alive after the chat has ended.
+    if (this.io.input === process.stdin) process.stdin.destroy();
   }
 }
