@@ -5,13 +5,14 @@ import { requireTool, sections } from "./util.js";
 const ID = "virsh";
 
 /**
- * One read-only script over a read-only libvirt connection (`virsh -r`). `### kind name` markers
+ * One read-only script over a read-only connection to the system libvirt (`virsh -r -c qemu:///system`). `### kind name` markers
  * separate the parts; virsh has no JSON (§0.2 trap 10), so `-q` text is split on whitespace and the
  * few XML attributes needed are read with small regexes.
  */
 export const VIRSH_SCRIPT = [
   requireTool("virsh"),
-  "V='virsh -r -q'",
+  // qemu:///system even for a non-root login (whose default would be the empty session URI).
+  "V='virsh -r -c qemu:///system -q'",
   'echo "### list"; $V list --all 2>&1',
   // Commands inside the read loops take </dev/null so they cannot eat the loop's input.
   '$V list --all --name 2>/dev/null | while IFS= read -r d; do [ -n "$d" ] || continue;' +

@@ -63,7 +63,7 @@ describe("virsh", () => {
   });
 
   it("uses a read-only libvirt connection", () => {
-    expect(virsh.command({ targets: [] })).toContain("virsh -r -q");
+    expect(virsh.command({ targets: [] })).toContain("virsh -r -c qemu:///system -q");
   });
 
   it("refuses empty, truncated and garbage output", () => {
