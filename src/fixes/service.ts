@@ -887,7 +887,7 @@ export function createFixService(deps: FixServiceDeps): FixService {
       const lang = options.language ?? "en";
       const sink: ReplySink = options.sink ?? { post: async () => {}, progress: async () => {} };
       if (!options.yes) {
-        audit(actor, "fix_declined", { incidentId: incident }, { cause });
+        audit(actor, "fix_declined", { incidentId: incident, host: options.host }, { cause });
         return { refused: "not confirmed" };
       }
       const plan = describe(incident, cause, options.host);

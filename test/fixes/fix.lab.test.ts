@@ -1,7 +1,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { run as runAuditCli } from "../../src/cli/audit.js";
+import { run as runFixCli } from "../../src/cli/fix.js";
 import { encodeValue } from "../../src/conversation/report.js";
 import type { Action, Reply } from "../../src/conversation/types.js";
 import { listAudit } from "../../src/fixes/store.js";
@@ -292,6 +296,62 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
       });
     } finally {
       writeFileSync(stop, "");
+    }
+  });
+
+  it("runs the same flow from the terminal: `hostmedic fix` asks first, `hostmedic audit` shows every step", async () => {
+    await inject("tap_not_enslaved");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      MEDIC_DB: w.file,
+      MEDIC_INVENTORY: lab.inventoryFile,
+      MEDIC_KNOWN_HOSTS: lab.knownHostsFile,
+      MEDIC_SSH_KEY: lab.keyFile,
+      LOG_LEVEL: "error",
+    });
+    try {
+      const io = () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+      };
+      const me = userInfo().username;
+      const no = io();
+      expect(
+        await runFixCli([String(result.incident), "tap_not_enslaved"], no.io, Readable.from(["n\n"])),
+      ).toBe(1);
+      expect(no.out.join("\n")).toMatch(/ip link set vnet0 master br0[\s\S]*Run it on hmfkvm01\? \[y\/N\]/);
+      expect(no.err.join("\n")).toMatch(/not confirmed; nothing was changed/);
+      expect((await linkState(lab, "vnet0")).master).toBeNull();
+
+      const yes = io();
+      expect(await runFixCli([String(result.incident), "tap_not_enslaved", "--yes"], yes.io)).toBe(0);
+      expect(yes.out.at(-1)).toMatch(/^fix #\d+: verified$/);
+      expect(await pings(lab, "vm1", BR0)).toBe(true);
+      const trail = listAudit(w.db, { incidentId: result.incident });
+      expect(trail[0]).toMatchObject({ actor: me, action: "fix_declined" });
+      expect(trail.filter((e) => e.action === "fix_fix").every((e) => e.actor === me)).toBe(true);
+      expect(trail.at(-1)).toMatchObject({ actor: me, action: "fix_verified", host: lab.hostName });
+
+      const listed = io();
+      expect(await runAuditCli(["--host", lab.hostName, "--since", "1h", "--json"], listed.io)).toBe(0);
+      const events = JSON.parse(listed.out.join("")) as { action: string; incident_id: number }[];
+      const mine = events.filter((e) => e.incident_id === result.incident).map((e) => e.action);
+      expect(mine).toEqual(trail.map((e) => e.action));
+      const text = io();
+      expect(await runAuditCli(["--incident", String(result.incident)], text.io)).toBe(0);
+      expect(
+        text.out.some((l) => l.includes("fix_fix") && l.includes("$ ip link set vnet0 master br0 → 0")),
+      ).toBe(true);
+      const bad = io();
+      expect(await runAuditCli(["--since", "yesterday-ish"], bad.io)).toBe(2);
+      expect(bad.err.join("")).toMatch(/--since wants/);
+      const none = io();
+      expect(await runAuditCli(["--host", "nohost"], none.io)).toBe(0);
+      expect(none.out).toEqual(["no audit events match"]);
+    } finally {
+      process.env = saved;
     }
   });
 
