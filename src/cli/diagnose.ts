@@ -30,6 +30,7 @@ Exit status: 0 every host was diagnosed, 2 bad usage or unknown host, 3 a host c
 reached or authenticated. Configuration: MEDIC_DB, MEDIC_INVENTORY, MEDIC_KNOWN_HOSTS, MEDIC_SSH_KEY.`;
 
 interface Args {
+  positional: string[];
   hosts: string[];
   symptom: string;
   json: boolean;
@@ -54,7 +55,7 @@ function parseArgs(argv: string[]): Args | string {
   const [target, ...words] = positional;
   if (!target && !replay) return "name a HOST, a GROUP or localhost";
   const hosts = (target ?? "").split(",").filter(Boolean);
-  const out: Args = { hosts, symptom: words.join(" ").trim(), json };
+  const out: Args = { positional, hosts, symptom: words.join(" ").trim(), json };
   if (replay) out.replay = replay;
   return out;
 }
@@ -147,8 +148,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
+  let replayName: string | undefined;
+  if (bundle) {
+    // With --replay the host is optional: a first word that names no host begins the symptom.
+    const first = args.positional[0];
+    const named = first !== undefined && (first === bundle.host || hostKnown(inventory, first));
+    replayName = named ? first : bundle.host;
+    if (!named) args.symptom = args.positional.join(" ").trim();
+  }
   const parsed = parseRequest(args.symptom, { hosts: inventory.hostNames(), groups: inventory.groupNames() });
-  const replayName = bundle ? (args.hosts[0] ?? bundle.host) : undefined;
   const request: DiagnosisRequest = {
     hosts: bundle ? (hostKnown(inventory, replayName!) ? [replayName!] : []) : args.hosts,
     symptom: args.symptom,

@@ -13,11 +13,14 @@ function note(e: Evidence, lang: Language): string | undefined {
   const why = e.note ? `: ${e.note}` : "";
   switch (e.status) {
     case "ok":
-    case "skipped":
       return undefined;
+    case "skipped":
+      // Active probes without targets are never selected; a skip with a reason is worth a line.
+      return e.note ? `${e.probe}: ${e.note}` : undefined;
     case "missing_tool":
       // The command itself can be a long script; the probe id names the tool well enough.
-      return zh ? `${e.probe}：主机上没有安装${why}` : `${e.probe}: not installed on the host${why}`;
+      if (e.note) return `${e.probe}: ${e.note}`;
+      return zh ? `${e.probe}：主机上没有安装` : `${e.probe}: not installed on the host`;
     case "permission_denied":
       return zh
         ? `${e.probe}：权限不足（需要 root 或免密 sudo -n）`
