@@ -14,6 +14,7 @@ export function parseListeners(stdout: string, probe = ID): ListenerFact[] {
   for (const line of stdout.split("\n")) {
     if (line.trim() === "") continue;
     const cols = line.trim().split(/\s+/);
+    if (cols[0] === "Netid") continue; // an ss too old for -H prints its header anyway
     const local = LOCAL.exec(cols[4] ?? "");
     if (cols.length < 6 || !local || !/^\d+$/.test(cols[2]!) || local[3] === "*") {
       throw new ParseError(probe, `${probe}: unexpected line "${line.slice(0, 60)}"`);

@@ -1,6 +1,6 @@
 import type { RouteFact } from "../facts/types.js";
 import type { Probe } from "./types.js";
-import { type JsonObject, jsonObjects, num, str, strings } from "./util.js";
+import { isObject, type JsonObject, jsonObjects, num, str, strings } from "./util.js";
 
 const ID = "routes";
 
@@ -23,6 +23,16 @@ export function routeFromJson(o: JsonObject): RouteFact | undefined {
   }
   const metric = num(o.metric);
   if (metric !== undefined) r.metric = metric;
+  if (Array.isArray(o.nexthops)) {
+    r.nexthops = o.nexthops.filter(isObject).map((h) => {
+      const hop: NonNullable<RouteFact["nexthops"]>[number] = { flags: strings(h.flags) };
+      const gateway = str(h.gateway);
+      if (gateway !== undefined) hop.gateway = gateway;
+      const dev = str(h.dev);
+      if (dev !== undefined) hop.dev = dev;
+      return hop;
+    });
+  }
   return r;
 }
 

@@ -40,3 +40,14 @@ describe("routes", () => {
     expectParseError(() => parseRoutes(GARBAGE), "routes");
   });
 });
+
+describe("routes: multipath", () => {
+  it("keeps the hops of the lab's ECMP route", () => {
+    const r = parseRoutes(fixture("routes", "lab")).find((x) => x.dst === "192.0.2.0/25");
+    expect(r?.dev).toBeUndefined();
+    expect(r?.nexthops).toEqual([
+      { gateway: "198.51.100.254", dev: "br0", flags: [] },
+      { gateway: "203.0.113.126", dev: "virbr0", flags: [] },
+    ]);
+  });
+});
