@@ -34,8 +34,12 @@ function isVmm(command: string): boolean {
   return /^(qemu-system-|qemu-kvm$|kvm$)/.test(program);
 }
 
-/** firewall-cmd --get-active-zones: a zone name line, then indented `interfaces:`/`sources:` lines. */
-function zones(body: string): NonNullable<ServiceFacts["firewalldZones"]> {
+/**
+ * firewall-cmd --get-active-zones: a zone name line, then indented `interfaces:`/`sources:` lines.
+ * Anything else (polkit's "Authorization failed...", "FirewallD is not running") means no zone
+ * facts rather than a broken probe: the zones are one optional part of this probe.
+ */
+function zones(body: string): ServiceFacts["firewalldZones"] {
   const out: NonNullable<ServiceFacts["firewalldZones"]> = [];
   for (const line of body.split("\n")) {
     if (line.trim() === "") continue;
@@ -48,7 +52,7 @@ function zones(body: string): NonNullable<ServiceFacts["firewalldZones"]> {
     } else if (/^\S+$/.test(line)) {
       out.push({ zone: line, interfaces: [], sources: [] });
     } else {
-      throw new ParseError(ID, `${ID}: unexpected firewalld line "${line.slice(0, 60)}"`);
+      return undefined;
     }
   }
   return out;
@@ -80,7 +84,8 @@ export function parseServices(stdout: string): ServiceFacts {
   const ufw = /^DEFAULT_FORWARD_POLICY="?([A-Za-z]+)"?/m.exec(parts.get("ufw") ?? "");
   if (ufw) facts.ufwForwardPolicy = ufw[1]!.toUpperCase();
   const fw = parts.get("firewalld") ?? "";
-  if (fw.trim() !== "" && !/not running|FirewallD is not/i.test(fw)) facts.firewalldZones = zones(fw);
+  const fwZones = fw.trim() === "" ? undefined : zones(fw);
+  if (fwZones) facts.firewalldZones = fwZones;
   return facts;
 }
 

@@ -36,3 +36,18 @@ describe("services", () => {
     expectParseError(() => parseServices("### units\nactive\n### firewalld\n"), "services");
   });
 });
+
+describe("services: firewalld answers that are not zones", () => {
+  it("leaves the zones out when firewalld is not running or polkit refuses", () => {
+    const base = fixture("services", "documented");
+    const cut = base.slice(0, base.indexOf("### firewalld"));
+    for (const answer of [
+      "FirewallD is not running",
+      "Authorization failed.\n    Make sure polkit agent is running",
+    ]) {
+      const f = parseServices(`${cut}### firewalld\n${answer}\n`);
+      expect(f.firewalldZones).toBeUndefined();
+      expect(f.ufwForwardPolicy).toBe("DROP");
+    }
+  });
+});
