@@ -57,7 +57,8 @@ function maskToPrefix(mask: string): number | undefined {
   const parts = mask.split(".").map(Number);
   if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return undefined;
   const bits = parts.map((p) => p.toString(2).padStart(8, "0")).join("");
-  return /^1*0*$/.test(bits) ? (bits.indexOf("0") === -1 ? 32 : bits.indexOf("0")) : undefined;
+  if (!/^1*0*$/.test(bits)) return undefined; // not a contiguous mask
+  return bits.replace(/0+$/, "").length;
 }
 
 function network(xml: string, base: VirshNetwork): VirshNetwork {

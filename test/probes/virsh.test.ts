@@ -74,3 +74,14 @@ describe("virsh", () => {
     expectParseError(() => parseVirsh(text.slice(0, text.lastIndexOf("</network>"))), "virsh");
   });
 });
+
+describe("virsh: network addresses", () => {
+  it("turns a netmask into a prefix and leaves a non-contiguous mask out", () => {
+    const doc = fixture("virsh", "documented");
+    const with16 = parseVirsh(doc.replace("netmask='255.255.255.0'", "netmask='255.255.0.0'"));
+    expect(with16.networks[0]?.prefix).toBe(16);
+    const odd = parseVirsh(doc.replace("netmask='255.255.255.0'", "netmask='255.0.255.0'"));
+    expect(odd.networks[0]?.prefix).toBeUndefined();
+    expect(odd.networks[0]?.address).toBe("192.168.122.1");
+  });
+});
