@@ -2,15 +2,20 @@ import { existsSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConsoleAdapter } from "../../src/chat/console/adapter.js";
 import { run as runAuditCli } from "../../src/cli/audit.js";
 import { run as runFixCli } from "../../src/cli/fix.js";
+import { composeServices } from "../../src/compose.js";
+import { loadConfig } from "../../src/config.js";
+import { Conversation } from "../../src/conversation/core.js";
 import { encodeValue } from "../../src/conversation/report.js";
 import type { Action, Reply } from "../../src/conversation/types.js";
 import { listAudit } from "../../src/fixes/store.js";
 import type { Fix } from "../../src/fixes/types.js";
 import { faults } from "../../src/lab/faults/index.js";
+import { createLogger } from "../../src/log.js";
 import { labSkipReason, useLab } from "../support/lab.js";
 import {
   APPROVER,
@@ -55,6 +60,8 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
       ["ip", "link", "set", "br0", "up"],
       ["ip", "link", "set", "vnet0", "master", "br0"],
       ["ip", "link", "set", "vnet0", "up"],
+      ["ip", "link", "set", "vnet1", "master", "br0"],
+      ["ip", "link", "set", "vnet1", "up"],
       ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
       ["ip", "route", "replace", "default", "via", "198.51.100.254", "dev", "br0"],
     ])
@@ -267,6 +274,50 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     expect(actions(gone.incident)).toContain("fix_expired");
   });
 
+  it("refuses an expired proposal whose commands would now be different", async () => {
+    await inject("tap_not_enslaved");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    // vnet0 is back on its bridge, but now vnet1 is off it: same cause, other commands.
+    await lab.exec("host", ["ip", "link", "set", "vnet0", "master", "br0"]);
+    await lab.exec("host", ["ip", "link", "set", "vnet1", "nomaster"]);
+    w.clock.now = new Date(Date.now() + 31 * 60_000);
+    const sink = await click("run_fix", result.incident, "tap_not_enslaved", APPROVER);
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("expired");
+    expect(sink.replies.at(-1)?.text).toMatch(
+      /commands for `tap_not_enslaved` on hmfkvm01 would now be:[\s\S]*vnet1/,
+    );
+    expect(actions(result.incident)).not.toContain("fix_fix");
+    expect((await linkState(lab, "vnet1")).master).toBeNull();
+  });
+
+  it("keeps two fixes from running on one host at once: the second waits for a new click", async () => {
+    await inject("tap_not_enslaved");
+    await inject("ip_forward_disabled");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], []);
+    const causes = result.hosts[0]?.causes.map((c) => c.id) ?? [];
+    expect(causes).toEqual(expect.arrayContaining(["tap_not_enslaved", "ip_forward_disabled"]));
+    const [tap, fwd] = await Promise.all([
+      click("run_fix", result.incident, "tap_not_enslaved", APPROVER),
+      click("run_fix", result.incident, "ip_forward_disabled", APPROVER2),
+    ]);
+    const states = fixesOf(result.incident)
+      .map((f) => f.state)
+      .sort();
+    expect(states).toEqual(["proposed", "verified"]);
+    const busy = [tap, fwd].find((s) =>
+      s.replies.some((r) => /Another fix \(#\d+\) is running on hmfkvm01/.test(r.text)),
+    );
+    expect(busy).toBeDefined();
+    expect(actions(result.incident)).toContain("fix_host_busy");
+    // The waiting one runs on the next click, once the host is free.
+    const waiting = fixesOf(result.incident).find((f) => f.state === "proposed")!;
+    await click("run_fix", result.incident, waiting.cause, APPROVER);
+    expect(w.service.store.get(waiting.id)?.state).toBe("verified");
+    expect(await pings(lab, "vm1", BR0)).toBe(true);
+    expect(await sysctl(lab, "net.ipv4.ip_forward")).toBe("1");
+  });
+
   it("rolls back a fix that does not cure (something keeps detaching the tap) and leaves the host as before", async () => {
     await inject("tap_not_enslaved");
     const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
@@ -352,6 +403,68 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
       expect(none.out).toEqual(["no audit events match"]);
     } finally {
       process.env = saved;
+    }
+  });
+
+  it("offers the same flow in the console: numbered choices, the local operator approves and rolls back", async () => {
+    await inject("tap_not_enslaved");
+    const config = loadConfig(
+      {
+        MEDIC_DB: w.file,
+        MEDIC_INVENTORY: lab.inventoryFile,
+        MEDIC_KNOWN_HOSTS: lab.knownHostsFile,
+        MEDIC_SSH_KEY: lab.keyFile,
+      },
+      null,
+    );
+    const log = createLogger({ level: "silent" });
+    const app = composeServices(config, w.db, log);
+    const conversation = new Conversation({
+      services: app.services,
+      fixes: app.fixes("console"),
+      log,
+      source: "console",
+    });
+    const input = new PassThrough();
+    let screen = "";
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        screen += String(chunk);
+        done();
+      },
+    });
+    const adapter = new ConsoleAdapter(conversation, { input, output, prompt: false });
+    const session = adapter.run();
+    const waitFor = async (re: RegExp, from = 0): Promise<RegExpExecArray> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const m = re.exec(screen.slice(from));
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`console never showed ${re}:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      input.write(`${lab.hostName} vm ${GUEST1} cannot reach the host\n`);
+      const run = await waitFor(/\[(\d+)\] Run fix/);
+      let mark = screen.length;
+      input.write(`${run[1]}\ny\n`);
+      await waitFor(/Run this fix\?[\s\S]*ip link set vnet0 master br0/);
+      const rollbackChoice = await waitFor(/verified[\s\S]*\[(\d+)\] Roll back/, mark);
+      expect(await pings(lab, "vm1", BR0)).toBe(true);
+      mark = screen.length;
+      input.write(`${rollbackChoice[1]}\ny\n`);
+      await waitFor(/rolled back; the recorded values are back/, mark);
+      expect((await linkState(lab, "vnet0")).master).toBeNull();
+      const actors = new Set(
+        listAudit(w.db, { host: lab.hostName, since: new Date(Date.now() - 120_000).toISOString() }).map(
+          (e) => e.actor,
+        ),
+      );
+      expect(actors.has("console")).toBe(true);
+    } finally {
+      input.end();
+      await session;
     }
   });
 
