@@ -130,6 +130,13 @@ export function createKnowledge(rules: LoadedRule[]): Knowledge {
     const merged = new Map<string, RankedFinding>();
     for (const h of await hits(m, facts.status)) {
       const r = h.loaded.rule;
+      // Inferred causes (residual or by design) only mean something as an answer to the complaint.
+      if (
+        r.strength === "inferred" &&
+        request.categories.length > 0 &&
+        !r.symptoms.some((x) => request.categories.includes(x))
+      )
+        continue;
       const values: Record<string, unknown> = {};
       for (const [name, ref] of Object.entries(r.bind))
         values[name] = resolve(ref, r.subject, h.item, h.host);

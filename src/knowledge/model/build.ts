@@ -190,7 +190,7 @@ export class Ctx {
   }
 
   /** Which tap a guest MAC belongs to. */
-  tapOfMac(mac: string): string {
+  tapOfMac(mac: string, ignoreFdb = false): string {
     const m = mac.toLowerCase();
     for (const [t, v] of this.virshTargets) if (v.mac === m) return t;
     for (const l of this.links.values()) {
@@ -198,6 +198,7 @@ export class Ctx {
       if (macTail(l.address) === macTail(m) && l.address.toLowerCase() !== m && this.isTapLike(l))
         return l.ifname;
     }
+    if (ignoreFdb) return "";
     const learned = (this.f.fdb ?? []).find(
       (e) =>
         e.mac.toLowerCase() === m &&
@@ -315,6 +316,14 @@ function buildTaps(c: Ctx): TapItem[] {
     }
     const parent = l.parent ?? "";
     const parentIps = parent ? c.ipv4(parent) : [];
+    // A routed tap (libvirt <forward mode='route'> with /32s, "Hetzner style"): a host route points at it.
+    const routedVia = (c.f.routes ?? []).find((r) => r.dev === l.ifname && r.dst !== "default" && !r.gateway);
+    const proxyOf = (name: string) => {
+      const all = sysctlNum(c.f, "net.ipv4.conf.all.proxy_arp");
+      const one = conf(c.f, name, "proxy_arp");
+      return all === -1 && one === -1 ? -1 : all === 1 || one === 1 ? 1 : 0;
+    };
+    const uplinkName = c.defaultDev;
     const port = l.port ?? (c.portFact(l.ifname) ? { state: c.portFact(l.ifname)?.state ?? "" } : undefined);
     out.push({
       name: l.ifname,
@@ -325,6 +334,7 @@ function buildTaps(c: Ctx): TapItem[] {
       ovsPort: l.slaveKind === "openvswitch" || l.master === "ovs-system",
       expectedBridge: expected,
       expectedFrom: from,
+      wrongBridge: !!l.master && !!expected && l.master !== expected && from !== "other taps",
       adminUp: l.adminUp,
       carrier: l.carrier,
       operstate: l.operstate,
@@ -344,6 +354,11 @@ function buildTaps(c: Ctx): TapItem[] {
       parentHostIp: parentIps[0]?.local ?? "",
       macvtapMode: l.macvlanMode ?? "",
       nmState: (c.f.nmcli ?? []).find((d) => d.device === l.ifname)?.state ?? "",
+      routed: !!routedVia && !l.master,
+      routedIp: routedVia ? routedVia.dst.replace(/\/32$/, "") : "",
+      proxyArp: proxyOf(l.ifname),
+      uplinkProxyArp: uplinkName ? proxyOf(uplinkName) : -1,
+      uplink: uplinkName,
       onTargetPath: false,
     });
   }
@@ -397,6 +412,19 @@ function buildPorts(c: Ctx): PortItem[] {
         (e.state === "static" || e.flags.includes("sticky")) &&
         !c.hostMacs.has(e.mac.toLowerCase()),
     ).length;
+    // A static or sticky entry on this port for a guest MAC whose tap is another port (#14).
+    let foreignStaticMac = "";
+    let foreignOwner = "";
+    for (const e of c.f.fdb ?? []) {
+      if (e.ifname !== l.ifname || !(e.state === "static" || e.flags.includes("sticky"))) continue;
+      if (c.hostMacs.has(e.mac.toLowerCase())) continue;
+      const owner = c.tapOfMac(e.mac, true);
+      if (owner && owner !== l.ifname) {
+        foreignStaticMac = e.mac.toLowerCase();
+        foreignOwner = owner;
+        break;
+      }
+    }
     out.push({
       name: l.ifname,
       bridge: l.master,
@@ -427,6 +455,8 @@ function buildPorts(c: Ctx): PortItem[] {
       uplinkVlans: uplinkVlans.map((v) => (v.vidEnd ? `${v.vid}-${v.vidEnd}` : `${v.vid}`)).join(","),
       pvidOnUplink: pvid ? vidIn(pvid.vid, uplinkVlans) : false,
       pvidUntagged: pvid?.untagged ?? false,
+      foreignStaticMac,
+      foreignOwner,
       onTargetPath: false,
     });
   }
@@ -452,7 +482,8 @@ function buildBridges(c: Ctx, ports: PortItem[]): BridgeItem[] {
     const bridgedFiltered = brNf === 1 || perBridgeNf === 1;
     // nft tables of their own are judged by nftables_drop; here only the iptables FORWARD chain.
     const fwdBlock = bridgedFiltered ? fw.iptForwardBlock(c.f, name, subnet, true) : undefined;
-    const inBlock = fw.iptInputBlock(c.f, name, subnet) ?? fw.nftBlock(c.f, "input", name, subnet);
+    // Native nft tables are nftables_drop's; here only iptables INPUT.
+    const inBlock = fw.iptInputBlock(c.f, name, subnet);
     const hasUplink = mine.some((p) => p.role === "uplink");
     const hasTaps = mine.some((p) => p.role === "tap");
     // A bridge that carries the default route and taps but no NIC: the LAN side is missing.
@@ -560,6 +591,7 @@ function buildUplinks(c: Ctx): UplinkItem[] {
       ),
       gatewayReachable: !!gwNeigh?.lladdr && !gwNeigh.state.some((s) => s === "FAILED" || s === "INCOMPLETE"),
       guestOutsideFails: false,
+      ebtForeignMacDrop: fw.ebtForeignMacDrop(c.f, l.ifname),
     });
   }
   return out;
@@ -582,7 +614,7 @@ function buildNetworks(c: Ctx): NetworkItem[] {
   ): NetworkItem => {
     const l = c.links.get(bridge);
     const masq = !!subnet && fw.hasMasquerade(c.f, subnet);
-    const reject = fw.isolationRejects(c.f, bridge);
+    const reject = fw.isolationRejects(c.f, bridge, subnet);
     const dhcpListening = dhcp.some(
       (x) =>
         x.port === 67 &&
@@ -608,6 +640,7 @@ function buildNetworks(c: Ctx): NetworkItem[] {
       rejectRules: !!reject,
       rejectText: reject,
       dhcpExpected,
+      dhcpRequests: fw.dhcpRequests(c.f, bridge),
       dhcpListening,
       dnsmasqRunning: dnsmasq.some((p) => p.command.includes(name) || p.command.includes(bridge)),
       dhcpBlocked: !!fw.dhcpBlock(c.f, bridge),
@@ -641,12 +674,10 @@ function buildNetworks(c: Ctx): NetworkItem[] {
     if (defaultHere) continue;
     const hasUplink = c.portsOf(l.ifname).some((p) => c.role(p) === "uplink");
     if (hasUplink) continue;
-    const masq = fw.hasMasquerade(c.f, subnet);
-    const mode = masq ? "nat" : fw.isolationRejects(c.f, l.ifname) ? "isolated" : "";
-    const dhcpExpected =
-      dnsmasq.some((p) => p.command.includes(l.ifname)) ||
-      dhcp.some((x) => x.port === 67 && (x.dev === l.ifname || x.local.endsWith(`%${l.ifname}`)));
-    out.push(make(l.ifname, l.ifname, subnet, "inferred", mode, true, 0, dhcpExpected));
+    const mode = fw.networkMode(c.f, l.ifname, subnet);
+    // Processes are not per network namespace, so a dnsmasq command line proves nothing here; only virsh
+    // says that a network should serve DHCP.
+    out.push(make(l.ifname, l.ifname, subnet, "inferred", mode, true, 0, false));
   }
   return out;
 }
@@ -756,7 +787,18 @@ function buildHost(c: Ctx): HostItem {
         d.interfaces.some((i) => i.type === "network" && i.source === n.name),
       ),
   );
-  const martians = klog?.martians ?? [];
+  // The kernel log is shared by every network namespace: only martians on this host's own devices count.
+  const martians = (klog?.martians ?? []).filter((m) => c.links.has(m.dev));
+  const martian = martians[martians.length - 1];
+  // A direct (macvtap) interface whose parent NIC is already a bridge port: the kernel refuses it (#22).
+  let direct: { source: string } | undefined;
+  let directDomain: { name: string } | undefined;
+  for (const d of f.virsh?.domains ?? [])
+    for (const i of d.interfaces)
+      if (i.type === "direct" && c.links.get(i.source)?.master && !direct) {
+        direct = { source: i.source };
+        directDomain = d;
+      }
   return {
     name: c.facts.host,
     ipForward: sysctlNum(f, "net.ipv4.ip_forward"),
@@ -768,16 +810,20 @@ function buildHost(c: Ctx): HostItem {
     iptForwardPolicy: ipt?.policy ?? "",
     iptForwardPolicyPackets: ipt?.packets ?? -1,
     inputPolicy: fw.inputPolicy(f),
-    nftForwardDrop: !!fwdNft,
-    nftForwardDropTable: fwdNft?.table ?? "",
-    nftForwardDropChain: fwdNft?.chain ?? "",
-    nftForwardDropText: fwdNft?.by ?? "",
-    nftForwardDropHandle: fwdNft?.handle ?? -1,
-    nftInputDrop: !!inNft,
-    nftInputDropTable: inNft?.table ?? "",
-    nftInputDropChain: inNft?.chain ?? "",
-    nftInputDropText: inNft?.by ?? "",
-    nftInputDropHandle: inNft?.handle ?? -1,
+    nftFwdFamily: fwdNft?.family ?? "",
+    nftFwdTable: fwdNft?.tableName ?? "",
+    nftFwdChain: fwdNft?.chain ?? "",
+    nftFwdText: fwdNft?.by ?? "",
+    nftFwdHandle: fwdNft?.handle !== undefined ? String(fwdNft.handle) : "",
+    nftFwdPolicyChain: fwdNft?.policy ? (fwdNft.chain ?? "") : "",
+    nftInFamily: inNft?.family ?? "",
+    nftInTable: inNft?.tableName ?? "",
+    nftInChain: inNft?.chain ?? "",
+    nftInText: inNft?.by ?? "",
+    nftInHandle: inNft?.handle !== undefined ? String(inNft.handle) : "",
+    nftInPolicyChain: inNft?.policy ? (inNft.chain ?? "") : "",
+    firewalldTable: (f.nft?.tables ?? []).some((t) => t.name === "firewalld"),
+    firewalldRejectText: fw.firewalldRejects(f),
     firewallRuleCount: fw.firewallRuleCount(f),
     libvirtRules: fw.libvirtRulesPresent(f),
     conntrackCount: count,
@@ -823,7 +869,17 @@ function buildHost(c: Ctx): HostItem {
     proxyArpAll: sysctlNum(f, "net.ipv4.conf.all.proxy_arp"),
     rpFilterDrops: f.nstat?.TcpExtIPReversePathFilter ?? -1,
     martianLog: martians.length,
-    martianDev: martians[0]?.dev ?? "",
+    martianDev: martian?.dev ?? "",
+    martianDevRpFilter: martian
+      ? Math.max(sysctlNum(f, "net.ipv4.conf.all.rp_filter"), conf(f, martian.dev, "rp_filter"))
+      : -1,
     arpFilterDrops: f.nstat?.TcpExtArpFilter ?? -1,
+    macvtapBusyLog:
+      (klog?.lines ?? [])
+        .find((l) => /error creating macvtap interface.*(busy|EBUSY)/i.test(l))
+        ?.slice(0, 200) ?? "",
+    directOnBridgePort: direct?.source ?? "",
+    directParent: direct ? (c.links.get(direct.source)?.master ?? "") : "",
+    directDomain: directDomain?.name ?? "",
   };
 }

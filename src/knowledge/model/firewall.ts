@@ -16,9 +16,14 @@ import { inPrefix, overlaps, parsePrefix } from "./net.js";
 export interface Block {
   /** Readable description for evidence lines. */
   by: string;
+  /** "family name" of an nft table. */
   table?: string;
+  family?: string;
+  tableName?: string;
   chain?: string;
   handle?: number;
+  /** The chain's policy is the drop (no rule to delete). */
+  policy?: boolean;
 }
 
 const IPT_TABLE_NAMES = new Set(["filter", "nat", "mangle", "raw", "security"]);
@@ -40,6 +45,43 @@ function iptSets(f: ParsedFacts): IptablesFacts[] {
   return [f.iptables, f.iptablesLegacy].filter((x): x is IptablesFacts => !!x);
 }
 
+/** Chains a built-in chain reaches through -j/-g (libvirt's LIBVIRT_FWI, Docker's DOCKER-USER, ...). */
+function reach(set: IptablesFacts, table: string, from: string): Set<string> {
+  const seen = new Set([from]);
+  const todo = [from];
+  while (todo.length) {
+    const chain = todo.pop() as string;
+    for (const r of set.rules)
+      if (
+        r.table === table &&
+        r.chain === chain &&
+        r.target &&
+        !seen.has(r.target) &&
+        set.chains.some((c) => c.table === table && c.name === r.target)
+      ) {
+        seen.add(r.target);
+        todo.push(r.target);
+      }
+  }
+  return seen;
+}
+
+const reachCache = new WeakMap<IptablesFacts, Map<string, Set<string>>>();
+export function chainsOf(set: IptablesFacts, table: string, from: string): Set<string> {
+  let m = reachCache.get(set);
+  if (!m) {
+    m = new Map();
+    reachCache.set(set, m);
+  }
+  const key = `${table}/${from}`;
+  let r = m.get(key);
+  if (!r) {
+    r = reach(set, table, from);
+    m.set(key, r);
+  }
+  return r;
+}
+
 function ifaceIs(value: string | undefined, name: string): boolean {
   if (!value) return false;
   if (value.startsWith("!")) return false;
@@ -56,10 +98,11 @@ const ACCEPTS = new Set(["ACCEPT"]);
 const DROPS = new Set(["DROP", "REJECT"]);
 
 /** Does any accept let bridged traffic of bridge `br` through FORWARD (one iptables ruleset)? */
-function iptAcceptsBridged(rules: IptablesRule[], br: string): boolean {
-  return rules.some((r) => {
+function iptAcceptsBridged(set: IptablesFacts, br: string): boolean {
+  const fwd = chainsOf(set, "filter", "FORWARD");
+  return set.rules.some((r) => {
     if (r.table !== "filter" || !r.target || !ACCEPTS.has(r.target)) return false;
-    if (!["FORWARD", "DOCKER-USER"].includes(r.chain)) return false;
+    if (!fwd.has(r.chain)) return false;
     if (/physdev-is-bridged/.test(r.spec)) return true;
     if (ifaceIs(r.inIface, br) && (!r.outIface || ifaceIs(r.outIface, br)) && !/ctstate|--state/.test(r.spec))
       return true;
@@ -69,21 +112,22 @@ function iptAcceptsBridged(rules: IptablesRule[], br: string): boolean {
 }
 
 function iptDropFor(
-  rules: IptablesRule[],
+  set: IptablesFacts,
   chain: string,
   iface: string,
   subnet: string,
 ): IptablesRule | undefined {
-  return rules.find(
+  const chains = chainsOf(set, "filter", chain);
+  return set.rules.find(
     (r) =>
       r.table === "filter" &&
-      r.chain === chain &&
+      chains.has(r.chain) &&
       !!r.target &&
       DROPS.has(r.target) &&
       (ifaceIs(r.inIface, iface) ||
         (chain === "FORWARD" && ifaceIs(r.outIface, iface)) ||
         addrCovers(r.source, subnet) ||
-        (!r.inIface && !r.outIface && !r.source && !r.destination)),
+        (r.chain === chain && !r.inIface && !r.outIface && !r.source && !r.destination)),
   );
 }
 
@@ -95,6 +139,7 @@ function nftBaseChains(nft: NftFacts | undefined, hook: string): NftChain[] {
       (c.type === undefined || c.type === "filter") &&
       !isCompatChain(c) &&
       !isLibvirtTable(c.table) &&
+      c.table !== "firewalld" &&
       ["ip", "inet"].includes(c.family),
   );
 }
@@ -155,23 +200,24 @@ export function iptForwardBlock(
   for (const set of iptSets(f)) {
     const label = set.backend === "legacy" || set === f.iptablesLegacy ? "iptables-legacy" : "iptables";
     const fwd = set.chains.find((c) => c.table === "filter" && c.name === "FORWARD");
-    const accepted = bridged ? iptAcceptsBridged(set.rules, br) : false;
-    const drop = iptDropFor(set.rules, "FORWARD", br, subnet);
+    const accepted = bridged ? iptAcceptsBridged(set, br) : false;
+    const drop = bridged ? iptDropFor(set, "FORWARD", br, subnet) : undefined;
     if (drop && !accepted)
-      return { by: `${label} filter FORWARD: -A FORWARD ${drop.spec} [${drop.packets} packets]` };
+      return { by: `${label} filter: -A ${drop.chain} ${drop.spec} [${drop.packets} packets]` };
     if (fwd?.policy === "DROP" && !accepted) {
-      if (!bridged && routedAccept(set.rules, br, subnet)) continue;
+      if (!bridged && routedAccept(set, br, subnet)) continue;
       return { by: `${label} :FORWARD DROP [${fwd.packets}:${fwd.bytes}]` };
     }
   }
   return undefined;
 }
 
-function routedAccept(rules: IptablesRule[], br: string, subnet: string): boolean {
-  return rules.some(
+function routedAccept(set: IptablesFacts, br: string, subnet: string): boolean {
+  const fwd = chainsOf(set, "filter", "FORWARD");
+  return set.rules.some(
     (r) =>
       r.table === "filter" &&
-      r.chain === "FORWARD" &&
+      fwd.has(r.chain) &&
       r.target === "ACCEPT" &&
       (ifaceIs(r.inIface, br) || addrCovers(r.source, subnet)) &&
       !/ctstate|--state/.test(r.spec),
@@ -182,14 +228,15 @@ function routedAccept(rules: IptablesRule[], br: string, subnet: string): boolea
 export function iptInputBlock(f: ParsedFacts, br: string, subnet: string): Block | undefined {
   for (const set of iptSets(f)) {
     const label = set === f.iptablesLegacy ? "iptables-legacy" : "iptables";
-    const drop = iptDropFor(set.rules, "INPUT", br, subnet);
-    if (drop) return { by: `${label} filter INPUT: -A INPUT ${drop.spec} [${drop.packets} packets]` };
+    const drop = iptDropFor(set, "INPUT", br, subnet);
+    if (drop) return { by: `${label} filter: -A ${drop.chain} ${drop.spec} [${drop.packets} packets]` };
     const input = set.chains.find((c) => c.table === "filter" && c.name === "INPUT");
     if (input?.policy === "DROP") {
+      const inChains = chainsOf(set, "filter", "INPUT");
       const accepted = set.rules.some(
         (r) =>
           r.table === "filter" &&
-          r.chain === "INPUT" &&
+          inChains.has(r.chain) &&
           r.target === "ACCEPT" &&
           (ifaceIs(r.inIface, br) ||
             addrCovers(r.source, subnet) ||
@@ -232,24 +279,87 @@ export function nftAnyDrop(f: ParsedFacts, hook: "forward" | "input"): Block | u
   const nft = f.nft;
   if (!nft) return undefined;
   for (const c of nftBaseChains(nft, hook)) {
+    const base = { table: `${c.family} ${c.table}`, family: c.family, tableName: c.table, chain: c.name };
     const drop = nftChainRules(nft, c).find(
       (r) => (r.verdict === "drop" || r.verdict === "reject") && (r.packets ?? 0) > 0,
     );
-    if (drop)
-      return {
-        by: `${c.family} ${c.table} ${c.name}: ${drop.text}`,
-        table: `${c.family} ${c.table}`,
-        chain: c.name,
-        handle: drop.handle,
-      };
-    if (c.policy === "drop")
-      return {
-        by: `${c.family} ${c.table} ${c.name}: policy drop`,
-        table: `${c.family} ${c.table}`,
-        chain: c.name,
-      };
+    if (drop) return { ...base, by: `${c.family} ${c.table} ${c.name}: ${drop.text}`, handle: drop.handle };
+    if (c.policy === "drop") {
+      const accepts = nftChainRules(nft, c).some(
+        (r) => r.verdict === "accept" && !/ct state|ctstate/.test(r.text),
+      );
+      if (!accepts || hook === "forward")
+        return { ...base, by: `${c.family} ${c.table} ${c.name}: policy drop`, policy: true };
+    }
   }
   return undefined;
+}
+
+/** firewalld's own nft table rejecting traffic (a zone without forwarding or services for the guests). */
+export function firewalldRejects(f: ParsedFacts): string {
+  const nft = f.nft;
+  if (!nft) return "";
+  for (const r of nft.rules)
+    if (r.table === "firewalld" && (r.verdict === "reject" || r.verdict === "drop") && (r.packets ?? 0) > 0)
+      return `${r.family} ${r.table} ${r.chain}: ${r.text}`;
+  return "";
+}
+
+/** How a host-internal network leaves the host, read from its firewall rules (libvirt's shapes). */
+export function networkMode(f: ParsedFacts, bridge: string, subnet: string): string {
+  if (subnet && hasMasquerade(f, subnet)) return "nat";
+  let outAccept = false;
+  let inPlainAccept = false;
+  let reject = false;
+  for (const set of iptSets(f)) {
+    const fwd = chainsOf(set, "filter", "FORWARD");
+    for (const r of set.rules) {
+      if (r.table !== "filter" || !fwd.has(r.chain)) continue;
+      const inOut = ifaceIs(r.inIface, bridge) && ifaceIs(r.outIface, bridge);
+      if (
+        r.target === "ACCEPT" &&
+        !inOut &&
+        (ifaceIs(r.inIface, bridge) || addrCovers(r.source, subnet)) &&
+        !/ctstate|--state/.test(r.spec)
+      )
+        outAccept = true;
+      if (
+        r.target === "ACCEPT" &&
+        !inOut &&
+        (ifaceIs(r.outIface, bridge) || addrCovers(r.destination, subnet)) &&
+        !/ctstate|--state/.test(r.spec)
+      )
+        inPlainAccept = true;
+      if (r.target === "REJECT" && (ifaceIs(r.inIface, bridge) || ifaceIs(r.outIface, bridge)) && !inOut)
+        reject = true;
+    }
+  }
+  if (outAccept && inPlainAccept) return "route";
+  if (reject && !outAccept) return "isolated";
+  return "";
+}
+
+/** Packets that hit an accept for DHCP (udp/67) from the bridge: guests are asking for leases. */
+export function dhcpRequests(f: ParsedFacts, bridge: string): number {
+  let n = 0;
+  for (const set of iptSets(f))
+    for (const r of set.rules)
+      if (
+        r.table === "filter" &&
+        r.target === "ACCEPT" &&
+        ifaceIs(r.inIface, bridge) &&
+        /-p udp\b.*--dport 67\b/.test(r.spec)
+      )
+        n += r.packets;
+  return n;
+}
+
+/** An ebtables drop of frames leaving the uplink with a source MAC other than the host's. */
+export function ebtForeignMacDrop(f: ParsedFacts, uplink: string): string {
+  for (const r of f.ebtables?.rules ?? [])
+    if (r.target === "DROP" && r.outIface === uplink && /(!\s*-s|-s\s*!)/.test(r.spec))
+      return `${r.table} ${r.chain}: ${r.spec}`;
+  return "";
 }
 
 /** A MASQUERADE/SNAT for traffic from `subnet` (iptables nat POSTROUTING or nft nat/libvirt tables). */
@@ -308,20 +418,20 @@ export function firewallRuleCount(f: ParsedFacts): number {
   return n;
 }
 
-/** REJECT/DROP rules aimed at a bridge in FORWARD, the way libvirt isolates a network without <forward>. */
-export function isolationRejects(f: ParsedFacts, bridge: string): string {
-  for (const set of iptSets(f))
+/** REJECT rules aimed at a bridge with nothing letting its guests out: libvirt's isolated network. */
+export function isolationRejects(f: ParsedFacts, bridge: string, subnet = ""): string {
+  if (networkMode(f, bridge, subnet) !== "isolated") return "";
+  for (const set of iptSets(f)) {
+    const fwd = chainsOf(set, "filter", "FORWARD");
     for (const r of set.rules)
       if (
         r.table === "filter" &&
-        /^(FORWARD|LIBVIRT_FWI|LIBVIRT_FWO)$/.test(r.chain) &&
+        fwd.has(r.chain) &&
         r.target === "REJECT" &&
         (ifaceIs(r.inIface, bridge) || ifaceIs(r.outIface, bridge))
       )
         return `-A ${r.chain} ${r.spec}`;
-  for (const r of f.nft?.rules ?? [])
-    if (isLibvirtTable(r.table) && r.verdict === "reject" && (r.iifname === bridge || r.oifname === bridge))
-      return r.text;
+  }
   return "";
 }
 
@@ -336,7 +446,7 @@ export function dhcpBlock(f: ParsedFacts, bridge: string): string {
     for (const r of set.rules)
       if (
         r.table === "filter" &&
-        r.chain === "INPUT" &&
+        chainsOf(set, "filter", "INPUT").has(r.chain) &&
         r.target &&
         DROPS.has(r.target) &&
         (ifaceIs(r.inIface, bridge) || !r.inIface) &&

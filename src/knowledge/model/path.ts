@@ -59,10 +59,13 @@ export function buildPaths(c: Ctx, items: Items): PathItem[] {
     const local = [...c.links.keys()].some((n) => c.ipv4(n).some((a) => a.local === target));
     const guest = items.guests.find((g) => g.ip === target);
     const ownerBridge = items.bridges.find((b) => b.subnet && inPrefix(target, b.subnet));
-    const isGuest = !local && target !== c.gateway && (!!guest || !!ownerBridge);
+    const viaTap = !!rl.dev && items.taps.some((t) => t.name === rl.dev);
+    const isGuest = !local && target !== c.gateway && (!!guest || !!ownerBridge || viaTap);
+    const devLink = rl.dev ? c.links.get(rl.dev) : undefined;
+    const onlink = !local && !isGuest && !rl.gateway && !!devLink && devLink.kind !== "bridge";
     const p: PathItem = {
       target,
-      kind: local ? "local" : isGuest ? "guest" : "outside",
+      kind: local ? "local" : isGuest ? "guest" : onlink ? "onlink" : "outside",
       dev: rl.dev ?? "",
       expectedDev: "",
       gateway: rl.gateway ?? "",
@@ -83,15 +86,30 @@ export function buildPaths(c: Ctx, items: Items): PathItem[] {
       conflictPrefix: "",
       guestNet: "",
       guestNetBridge: "",
+      devIsBridge: devLink?.kind === "bridge",
+      devIp: rl.dev ? (c.ipv4(rl.dev)[0]?.local ?? "") : "",
+      expectedProxyArp: -1,
+      outsideOk: false,
+      guestMoved: "",
     };
+    if (viaTap && !p.tap) p.tap = rl.dev ?? "";
     const breakAt = (hop: string, at: string, reason: string) => {
       if (p.brokenHop) return;
       p.brokenHop = hop;
       p.brokenAt = at;
       p.reason = reason;
     };
-    if (p.kind === "guest") guestPath(c, items, p, rl, guest, ownerBridge, breakAt);
-    else if (p.kind === "outside") outsidePath(c, items, p, rl, breakAt);
+    if (p.kind === "guest") {
+      guestPath(c, items, p, rl, guest, ownerBridge, breakAt);
+      p.outsideOk = outsideIntact(c, items, p.bridge);
+    } else if (p.kind === "outside") outsidePath(c, items, p, rl, breakAt);
+    else if (p.kind === "onlink") {
+      const neigh = (c.f.neighbours ?? []).find((n) => n.dst === target);
+      p.neighState = neigh?.state.join(",") ?? "";
+      p.neighMac = neigh?.lladdr?.toLowerCase() ?? "";
+      if (BAD_NEIGH.test(p.neighState))
+        breakAt("neigh", rl.dev ?? "", `ARP for ${target} on ${rl.dev} is ${p.neighState}`);
+    }
     if (rl.error) breakAt("route", "", rl.error);
     p.hostSideClean = !p.brokenHop && p.pingFailed;
     if (p.pingFailed && !p.brokenHop) breakAt("guest", p.tap, "no reply although the host side looks fine");
@@ -115,6 +133,7 @@ function guestPath(
   const expected = tap?.expectedBridge || ownerBridge?.name || guest?.bridge || "";
   p.expectedDev = expected;
   p.bridge = expected;
+  p.expectedProxyArp = items.bridges.find((b) => b.name === expected)?.proxyArp ?? -1;
   if (rl.dev && expected && rl.dev !== expected && rl.dev !== p.tap) {
     p.routeConflict = true;
     p.conflictPrefix = mostSpecificRoute(c, p.target, rl.dev);
@@ -144,8 +163,53 @@ function guestPath(
     if (p.port && p.port !== tap.name)
       breakAt("port", p.port, `${p.neighMac} is learned on ${p.port}, not ${tap.name}`);
   }
-  if (BAD_NEIGH.test(p.neighState))
+  if (BAD_NEIGH.test(p.neighState)) {
     breakAt("neigh", p.tap || rl.dev || "", `ARP for ${p.target} is ${p.neighState}`);
+    if (!tap) p.guestMoved = movedGuest(c, items, p.target, expected);
+  }
+}
+
+/**
+ * The target does not answer ARP and no tap is known for it. If exactly one guest on the expected
+ * bridge answers from an address no request names, seen recently, that guest was probably
+ * re-addressed (wrong static IP or prefix): its IP, for subnet_mismatch.
+ */
+function movedGuest(c: Ctx, items: Items, target: string, bridge: string): string {
+  const known = new Set(c.targets);
+  const candidates = items.guests.filter(
+    (g) =>
+      g.ip !== target &&
+      !known.has(g.ip) &&
+      g.tap &&
+      g.bridge === bridge &&
+      /REACHABLE|STALE|DELAY|PROBE/.test(g.neighState),
+  );
+  const fresh = candidates.filter((g) => {
+    const n = (c.f.neighbours ?? []).find((x) => x.dst === g.ip);
+    return n?.updated === undefined || n.updated <= 120;
+  });
+  return fresh.length === 1 ? (fresh[0]?.ip ?? "") : "";
+}
+
+/** Would traffic from this bridge's guests to the outside get through the host (forwarding, filters, NAT)? */
+function outsideIntact(c: Ctx, items: Items, bridge: string): boolean {
+  const net = items.networks.find((n) => n.bridge === bridge);
+  if (net) {
+    if (net.ipForward === 0 || net.ifForwarding === 0 || net.rejectRules) return false;
+    if (
+      fw.iptForwardBlock(c.f, net.bridge, net.subnet, false) ||
+      fw.nftBlock(c.f, "forward", net.bridge, net.subnet)
+    )
+      return false;
+    return net.masquerade || net.forwardMode === "route" || net.forwardMode === "open";
+  }
+  const br = items.bridges.find((b) => b.name === bridge);
+  return (
+    !!br &&
+    !br.forwardBlocked &&
+    !br.expectsUplink &&
+    items.ports.some((p) => p.bridge === bridge && p.role === "uplink" && p.carrier)
+  );
 }
 
 function outsidePath(c: Ctx, items: Items, p: PathItem, rl: RouteLookup, breakAt: BreakAt): void {
