@@ -3,10 +3,14 @@
  * another and prints their figures. A section is one import and one line in SECTIONS.
  */
 import collect from "./collect.js";
+import engine from "./engine.js";
+import search from "./search.js";
 import type { BenchOut, BenchSection } from "./section.js";
 
 const SECTIONS: BenchSection[] = [
   collect,
+  engine,
+  search,
   // one line per section, in the order they run
 ];
 

@@ -13,7 +13,7 @@ export interface CollectOptions {
   probes: Probe[];
   ctx: ProbeContext;
   onProgress?: (progress: CollectProgress) => void;
-  /** Probes in flight at once; the transport may cap lower (ssh: 6 channels). */
+  /** Probes in flight at once for transports without execBatch (local, replay); ssh runs one batch. */
   concurrency?: number;
   /** Cap of stdout and stderr per probe (transport default: 1 MiB). */
   maxBytes?: number;
@@ -22,8 +22,8 @@ export interface CollectOptions {
 export const DEFAULT_CONCURRENCY = 6;
 
 /**
- * Runs every probe on one host, in parallel over the one transport, and keeps what each printed as
- * evidence. A probe's failure is its own evidence status and never stops the others. A lost
+ * Runs every probe on one host, in parallel over the one transport (one batch session when the
+ * transport has execBatch), and keeps what each printed as evidence. A probe's failure is its own evidence status and never stops the others. A lost
  * connection (TransportError) is thrown once the probes in flight have settled, carrying what was
  * gathered so far in `err.partial`.
  */
@@ -31,7 +31,6 @@ export async function collect(transport: Transport, options: CollectOptions): Pr
   const { probes, ctx } = options;
   const time = new Date().toISOString();
   const results: Array<Evidence | undefined> = new Array(probes.length);
-  let next = 0;
   let done = 0;
   let connectionError: TransportError | undefined;
 
@@ -41,38 +40,56 @@ export async function collect(transport: Transport, options: CollectOptions): Pr
     options.onProgress?.({ probe: evidence.probe, status: evidence.status, done, total: probes.length });
   };
 
-  const worker = async () => {
-    while (!connectionError && next < probes.length) {
-      const i = next++;
-      const probe = probes[i]!;
-      if (probe.active && ctx.targets.length === 0) {
-        record(i, skipped(probe, "active probe: runs only when the request names a target"));
-        continue;
-      }
-      let command: string;
-      try {
-        command = probe.command(ctx);
-      } catch (e) {
-        record(i, failedBeforeRun(probe, "", `cannot build the command: ${(e as Error).message}`));
-        continue;
-      }
-      try {
-        const exec: ExecOptions = { timeoutMs: probe.timeoutMs, root: probe.root };
-        if (options.maxBytes !== undefined) exec.maxBytes = options.maxBytes;
-        const result = await transport.exec(command, exec);
-        record(i, toEvidence(probe, command, result));
-      } catch (e) {
-        if (e instanceof TransportError) {
-          connectionError ??= e;
-          continue;
+  // Commands first: a probe that cannot build its command, or an active one without targets, never runs.
+  const runnable: Array<{ i: number; probe: Probe; command: string; exec: ExecOptions }> = [];
+  probes.forEach((probe, i) => {
+    if (probe.active && ctx.targets.length === 0) {
+      record(i, skipped(probe, "active probe: runs only when the request names a target"));
+      return;
+    }
+    try {
+      const exec: ExecOptions = { timeoutMs: probe.timeoutMs, root: probe.root };
+      if (options.maxBytes !== undefined) exec.maxBytes = options.maxBytes;
+      runnable.push({ i, probe, command: probe.command(ctx), exec });
+    } catch (e) {
+      record(i, failedBeforeRun(probe, "", `cannot build the command: ${(e as Error).message}`));
+    }
+  });
+
+  if (transport.execBatch) {
+    // One session for all of them (ssh): far cheaper than a session per probe.
+    try {
+      await transport.execBatch(
+        runnable.map((r) => ({ command: r.command, options: r.exec })),
+        (k, result) => {
+          const r = runnable[k]!;
+          record(r.i, toEvidence(r.probe, r.command, result));
+        },
+      );
+    } catch (e) {
+      if (e instanceof TransportError) connectionError = e;
+      else {
+        for (const r of runnable) {
+          if (!results[r.i]) record(r.i, failedBeforeRun(r.probe, r.command, (e as Error).message));
         }
-        record(i, failedBeforeRun(probe, command, (e as Error).message));
       }
     }
-  };
-
-  const workers = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, probes.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (!connectionError && next < runnable.length) {
+        const r = runnable[next++]!;
+        try {
+          record(r.i, toEvidence(r.probe, r.command, await transport.exec(r.command, r.exec)));
+        } catch (e) {
+          if (e instanceof TransportError) connectionError ??= e;
+          else record(r.i, failedBeforeRun(r.probe, r.command, (e as Error).message));
+        }
+      }
+    };
+    const workers = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, runnable.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
 
   const evidence = results.filter((e): e is Evidence => e !== undefined);
   if (connectionError) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 // ssh2 is CommonJS: Node's ESM loader only gives its default export.
-import ssh2 from "ssh2";
+import ssh2, { type ParsedKey } from "ssh2";
 import { TransportError } from "./types.js";
 
 /** Where the client's keys come from (CONTRACT.md: MEDIC_SSH_KEY, then ssh-agent, then ~/.ssh/id_*). */
@@ -18,7 +18,7 @@ export interface KeySources {
 }
 
 export type AuthMethod =
-  | { type: "publickey"; username: string; key: Buffer; passphrase?: string }
+  | { type: "publickey"; username: string; key: ParsedKey }
   | { type: "agent"; username: string; agent: string };
 
 export interface AuthPlan {
@@ -35,9 +35,7 @@ export interface AuthPlan {
 export function planAuth(username: string, sources: KeySources): AuthPlan {
   if (sources.keyFile) {
     const key = loadKey(sources.keyFile, sources.passphrase);
-    const m: AuthMethod = { type: "publickey", username, key };
-    if (sources.passphrase !== undefined) m.passphrase = sources.passphrase;
-    return { methods: [m], tried: [`key file ${sources.keyFile}`] };
+    return { methods: [{ type: "publickey", username, key }], tried: [`key file ${sources.keyFile}`] };
   }
   const methods: AuthMethod[] = [];
   const tried: string[] = [];
@@ -49,10 +47,7 @@ export function planAuth(username: string, sources: KeySources): AuthPlan {
     const file = join(sources.homeDir ?? homedir(), ".ssh", name);
     if (!existsSync(file)) continue;
     try {
-      const key = loadKey(file, sources.passphrase);
-      const m: AuthMethod = { type: "publickey", username, key };
-      if (sources.passphrase !== undefined) m.passphrase = sources.passphrase;
-      methods.push(m);
+      methods.push({ type: "publickey", username, key: loadKey(file, sources.passphrase) });
       tried.push(`key file ${file}`);
     } catch (e) {
       tried.push(`key file ${file} (skipped: ${(e as TransportError).message})`);
@@ -68,8 +63,11 @@ export function planAuth(username: string, sources: KeySources): AuthPlan {
   return { methods, tried };
 }
 
-/** Reads and decrypts a private key to check it early; the bytes go to ssh2 and nowhere else. */
-export function loadKey(file: string, passphrase: string | undefined): Buffer {
+/**
+ * Reads and decrypts a private key once, so a bad file or passphrase is a clear error before
+ * connecting; the parsed key goes to ssh2 and nowhere else.
+ */
+export function loadKey(file: string, passphrase: string | undefined): ParsedKey {
   let data: Buffer;
   try {
     data = readFileSync(file);
@@ -108,5 +106,5 @@ export function loadKey(file: string, passphrase: string | undefined): Buffer {
   if (!key?.isPrivateKey()) {
     throw new TransportError("auth_failed", `key file ${file} holds no private key (a .pub file?)`);
   }
-  return data;
+  return key;
 }

@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Duplex } from "node:stream";
 // ssh2 is CommonJS: Node's ESM loader only gives its default export.
 import ssh2, { type AuthenticationType, type Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { InventoryHost, JumpHost } from "../inventory/types.js";
+import { BatchParser, type BatchSection, batchScript } from "./batch.js";
 import {
   BACKSTOP_MS,
   DEFAULT_MAX_BYTES,
@@ -22,7 +24,13 @@ import {
   readKnownHosts,
 } from "./known-hosts.js";
 import { type AuthPlan, type KeySources, planAuth } from "./ssh-auth.js";
-import { type ExecOptions, type ExecResult, type Transport, TransportError } from "./types.js";
+import {
+  type BatchItem,
+  type ExecOptions,
+  type ExecResult,
+  type Transport,
+  TransportError,
+} from "./types.js";
 
 export interface SshOptions extends KeySources {
   knownHostsFile: string;
@@ -398,6 +406,119 @@ class SshTransport implements Transport {
     });
   }
 
+  execBatch(items: BatchItem[], onResult: (index: number, result: ExecResult) => void): Promise<void> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    if (items.length === 0) return Promise.resolve();
+    return this.limiter
+      .run(() => this.runBatch(items, onResult))
+      .then(async (leftover) => {
+        // The driver did not start (no sh, no writable temp dir): one session per command instead.
+        await Promise.all(
+          leftover.map(async (i) => onResult(i, await this.exec(items[i]!.command, items[i]!.options))),
+        );
+      });
+  }
+
+  /** Resolves with the indexes that must still run one by one (only when the driver never started). */
+  private runBatch(
+    items: BatchItem[],
+    onResult: (index: number, result: ExecResult) => void,
+  ): Promise<number[]> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    const nonce = randomBytes(8).toString("hex");
+    const script = batchScript(items, (item) => item.options.root === true && this.user !== "root", nonce);
+    return new Promise<number[]>((resolve, reject) => {
+      const delivered = new Set<number>();
+      const timers: NodeJS.Timeout[] = [];
+      let startedAt = performance.now();
+      let channel: ClientChannel | undefined;
+      let finished = false;
+      let driverStderr = "";
+      const undelivered = () => items.map((_, i) => i).filter((i) => !delivered.has(i));
+      const stop = () => {
+        try {
+          channel?.signal("TERM");
+          channel?.close();
+        } catch {
+          // channel already gone
+        }
+      };
+      const finish = (error?: Error, leftover: number[] = []) => {
+        if (finished) return;
+        finished = true;
+        for (const t of timers) clearTimeout(t);
+        clearTimeout(overall);
+        this.pending.delete(finish);
+        if (error) reject(error);
+        else resolve(leftover);
+      };
+      const deliver = (i: number, result: ExecResult) => {
+        if (finished || delivered.has(i) || !items[i]) return;
+        delivered.add(i);
+        clearTimeout(timers[i]);
+        onResult(i, result);
+        if (delivered.size === items.length) finish();
+      };
+      const giveUp = (why: string, timedOut: boolean) => {
+        const elapsed = Math.round(performance.now() - startedAt);
+        for (const i of undelivered()) deliver(i, lostResult(why, elapsed, timedOut));
+        stop();
+        finish();
+      };
+      const parser = new BatchParser(
+        nonce,
+        () => {
+          startedAt = performance.now();
+          items.forEach((item, i) => {
+            timers[i] = setTimeout(
+              () => deliver(i, lostResult("", Math.round(performance.now() - startedAt), true)),
+              item.options.timeoutMs + BACKSTOP_MS,
+            );
+          });
+        },
+        (section) => {
+          const item = items[section.index];
+          if (item) deliver(section.index, batchResult(section, item, performance.now() - startedAt));
+        },
+      );
+      // Until the driver starts, nothing else bounds the wait (a login shell can hang too).
+      const longest = Math.max(...items.map((i) => i.options.timeoutMs));
+      const overall = setTimeout(() => giveUp("no answer from the host", true), longest + 2 * BACKSTOP_MS);
+      this.pending.add(finish);
+
+      this.client.exec("exec sh -s", (e, ch) => {
+        if (e) {
+          finish(this.lostError ?? undefined, this.lostError ? [] : undelivered());
+          return;
+        }
+        if (finished) {
+          ch.close();
+          return;
+        }
+        channel = ch;
+        ch.on("data", (d: Buffer) => {
+          try {
+            parser.push(d);
+          } catch (err) {
+            giveUp((err as Error).message, false);
+          }
+        });
+        ch.stderr.on("data", (d: Buffer) => {
+          if (driverStderr.length < 4096) driverStderr += d.toString("utf8");
+        });
+        ch.on("close", () => {
+          if (this.lostError) return finish(this.lostError);
+          if (!parser.hasStarted) return finish(undefined, undelivered());
+          giveUp(
+            `the batch ended before this command reported${driverStderr ? `: ${driverStderr.trim()}` : ""}`,
+            false,
+          );
+        });
+        ch.end(script);
+      });
+    });
+  }
+
   close(): Promise<void> {
     if (this.lostError) {
       this.bastion?.end();
@@ -418,4 +539,36 @@ class SshTransport implements Transport {
       ),
     ).then(() => undefined);
   }
+}
+
+/** One command's result from the batch driver. */
+function batchResult(section: BatchSection, item: BatchItem, elapsedMs: number): ExecResult {
+  const max = item.options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const truncated = section.stdoutSize > max || section.stderrSize > max;
+  const stderr = section.stderr.toString("utf8");
+  // 153 = killed by SIGXFSZ: the writer hit the file-size limit set just above the cap.
+  const exitCode = truncated && section.exitCode === 153 ? null : section.exitCode;
+  const durationMs = Math.round(elapsedMs);
+  const timedOut = isTimeoutExit(exitCode, durationMs, item.options.timeoutMs);
+  return {
+    stdout: section.stdout.toString("utf8"),
+    stderr,
+    exitCode: timedOut ? null : exitCode,
+    durationMs,
+    truncated,
+    timedOut,
+    permissionDenied: !timedOut && isPermissionDenied(stderr, exitCode),
+  };
+}
+
+function lostResult(why: string, durationMs: number, timedOut: boolean): ExecResult {
+  return {
+    stdout: "",
+    stderr: why,
+    exitCode: null,
+    durationMs,
+    truncated: false,
+    timedOut,
+    permissionDenied: false,
+  };
 }

@@ -33,11 +33,23 @@ export interface ExecResult {
   permissionDenied: boolean;
 }
 
+/** One command of a batch, with its own timeout, cap and sudo. */
+export interface BatchItem {
+  command: string;
+  options: ExecOptions;
+}
+
 /** One live way of running commands on one host: ssh2, a local child process, or a replayed bundle. */
 export interface Transport {
   readonly host: string;
   readonly kind: "ssh" | "local" | "replay";
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  /**
+   * Optional: runs many commands at once in one session (each with its own timeout, cap and sudo),
+   * calling onResult as each one finishes. Rejects with a TransportError when the connection is lost;
+   * results already given stay valid.
+   */
+  execBatch?(items: BatchItem[], onResult: (index: number, result: ExecResult) => void): Promise<void>;
   close(): Promise<void>;
 }
 

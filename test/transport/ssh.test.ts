@@ -232,18 +232,40 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
     expect(err.message).toContain(`jump host ${lab.bastion!.address}`);
   });
 
-  it("runs more than 6 probes at once over one connection, 6 channels at a time", async () => {
+  it("runs more than 6 execs at once over one connection, 6 channels at a time", async () => {
     const t = await connectSsh(host, opts);
     try {
       const started = Date.now();
-      const many = Array.from({ length: 14 }, (_, i) => probe(`p${i}`, `sleep 0.6; echo ${i}`));
-      const bundle = await collect(t, { probes: many, ctx: { targets: [] }, concurrency: 14 });
+      const results = await Promise.all(
+        Array.from({ length: 14 }, (_, i) => t.exec(`sleep 0.6; echo ${i}`, { timeoutMs: 10_000 })),
+      );
       const elapsed = Date.now() - started;
-      expect(bundle.evidence.map((e) => e.stdout)).toEqual(many.map((_, i) => `${i}\n`));
-      expect(bundle.evidence.every((e) => e.status === "ok")).toBe(true);
-      // 14 probes of 0.6 s, 6 at a time: three waves.
+      expect(results.map((r) => r.stdout)).toEqual(results.map((_, i) => `${i}\n`));
+      expect(results.every((r) => r.exitCode === 0)).toBe(true);
+      // 14 commands of 0.6 s, 6 channels at a time: three waves.
       expect(elapsed).toBeGreaterThanOrEqual(1_800);
-      expect(elapsed).toBeLessThan(4_000);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("collects many probes in one batch session, all at once, output caps included", async () => {
+    const t = await connectSsh(host, opts);
+    try {
+      const started = Date.now();
+      const many = Array.from({ length: 14 }, (_, i) => probe(`p${i}`, `sleep 1; echo ${i}`));
+      const big = probe("big", "head -c 3000000 /dev/zero | tr '\\0' a");
+      const bundle = await collect(t, { probes: [...many, big], ctx: { targets: [] } });
+      const elapsed = Date.now() - started;
+      expect(bundle.evidence.slice(0, 14).map((e) => [e.status, e.stdout])).toEqual(
+        many.map((_, i) => ["ok", `${i}\n`]),
+      );
+      // In waves of 6 this would take at least 3 s.
+      expect(elapsed).toBeLessThan(3_000);
+      const last = bundle.evidence[14]!;
+      expect(last).toMatchObject({ probe: "big", truncated: true, status: "ok" });
+      expect(last.stdout.length).toBe(1024 * 1024);
+      expect(last.stdout.startsWith("aaaa")).toBe(true);
     } finally {
       await t.close();
     }
