@@ -1,11 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from "@slack/bolt";
+import {
+  App,
+  type AuthorizeResult,
+  HTTPReceiver,
+  type Receiver,
+  SocketModeReceiver,
+  webApi,
+} from "@slack/bolt";
 import type Database from "better-sqlite3";
 import type { Config } from "../../config.js";
 import type { Logger } from "../../log.js";
 import * as actions from "./actions.js";
-import { DEFAULT_API_OPTIONS, SlackApi } from "./api.js";
+import { DEFAULT_API_OPTIONS, SlackApi, SlackCallError } from "./api.js";
 import { boltLogger } from "./bolt-logger.js";
 import * as commands from "./commands.js";
 import { ProcessedEvents } from "./dedupe.js";
@@ -110,15 +117,19 @@ export function createSlackApp(
     receiver = httpReceiver;
   }
 
+  // The bot's identity comes from one auth.test in start(), through SlackApi (so a 429 there is
+  // waited out too); Bolt asks this function for it on every request.
+  let identity: { botUserId?: string; botId?: string; teamId?: string } | undefined;
   const app = new App({
-    token: slack.botToken,
     receiver,
     logger,
     clientOptions,
-    // auth.test runs in start(), where a bad token can be reported instead of crashing an import.
-    deferInitialization: true,
+    authorize: async (): Promise<AuthorizeResult> => {
+      if (!identity) throw new Error("the Slack app is not started");
+      return { botToken: slack.botToken, ...identity };
+    },
   });
-  const api = new SlackApi(app.client, log, {
+  const api = new SlackApi(new webApi.WebClient(slack.botToken, { ...clientOptions, logger }), log, {
     ...DEFAULT_API_OPTIONS,
     ...(options.postIntervalMs !== undefined ? { postIntervalMs: options.postIntervalMs } : {}),
   });
@@ -160,9 +171,10 @@ export function createSlackApp(
     idle: () => work.idle(),
     async start() {
       try {
-        await app.init();
+        const auth = await api.call<{ user_id?: string; bot_id?: string; team_id?: string }>("auth.test", {});
+        identity = { botUserId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id };
       } catch (err) {
-        const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+        const code = err instanceof SlackCallError ? err.slackError : (err as Error).message;
         throw new Error(`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code})`, { cause: err });
       }
       processed.prune();

@@ -100,9 +100,22 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
   it("checks the bot token with auth.test on start, sending it only as a bearer token", () => {
     const auth = fake.callsOf("auth.test");
     expect(auth.length).toBe(1);
+    expect(auth[0]!.status).toBe(200);
     expect(auth[0]!.token).toBe(BOT_TOKEN);
     expect(JSON.stringify(captured.lines())).not.toContain(BOT_TOKEN);
     expect(JSON.stringify(captured.lines())).not.toContain(SECRET);
+  });
+
+  it("refuses to start with a token Slack rejects, naming Slack's error; waits out a 429 on auth.test", async () => {
+    fake.fail("auth.test", { error: "invalid_auth" });
+    const refused = makeApp();
+    await expect(refused.start()).rejects.toThrow(/SLACK_BOT_TOKEN.*invalid_auth/);
+    fake.fail("auth.test", { retryAfter: 1 });
+    const patient = makeApp();
+    const t0 = Date.now();
+    await patient.start();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    await patient.stop();
   });
 
   it("answers url_verification with the challenge", async () => {
