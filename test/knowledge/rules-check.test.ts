@@ -176,3 +176,14 @@ describe("parameters never carry injection into commands", () => {
     expect(ev.notes.join("\n")).toMatch(/tap_admin_down: fix command left out: \{\{tap\}\}/);
   });
 });
+
+describe("the shipped knowledge base", () => {
+  it("passes `rules check`: 49 rules, each tested by a lab fault or a replay bundle", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(["check"], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out.join("\n")).toMatch(/^49 rules OK in /);
+  });
+});
