@@ -38,9 +38,25 @@ const COLUMNS = ["symptom", "hosts", "causes", "notes", "resolution"] as const;
 const WEIGHTS = [1.0, 2.0, 3.0, 1.0, 1.5];
 
 /** How many of the newest matches are ranked (see rank.ts). */
-export const WINDOW = 400;
+export const WINDOW = 250;
 
 const SELECT = `SELECT i.id, i.symptom, i.hosts, i.status, i.created_at, i.channel, i.thread`;
+
+// Statements are prepared once per connection: preparing costs as much as a small query.
+const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let m = cache.get(db);
+  if (!m) {
+    m = new Map();
+    cache.set(db, m);
+  }
+  let st = m.get(sql);
+  if (!st) {
+    st = db.prepare(sql);
+    m.set(sql, st);
+  }
+  return st;
+}
 
 /** Past incidents matching the query over symptom, hosts, causes (en+zh), notes and resolution. */
 export function searchIncidents(
@@ -56,12 +72,13 @@ export function searchIncidents(
   if (terms.fts.length > 0) {
     const ftsQuery = (op: string) => terms.fts.join(` ${op} `);
     const plain = terms.fts.map((t) => t.slice(1, -1).replace(/""/g, '"'));
-    const total = (db.prepare("SELECT max(id) AS n FROM incidents").get() as { n: number | null }).n ?? 0;
-    const fetch = db.prepare(
+    const total = (stmt(db, "SELECT max(id) AS n FROM incidents").get() as { n: number | null }).n ?? 0;
+    const fetch = stmt(
+      db,
       `SELECT rowid, symptom, hosts, causes, notes, resolution FROM incidents_fts
        WHERE incidents_fts MATCH ? AND rowid != ? ORDER BY rowid DESC LIMIT ${WINDOW}`,
     );
-    const meta = db.prepare(`${SELECT} FROM incidents i WHERE i.id = ?`);
+    const meta = stmt(db, `${SELECT} FROM incidents i WHERE i.id = ?`);
     const ranked = (q: string): Row[] => {
       const docs = (fetch.all(q, exclude) as Record<string, string | number>[]).map((r) => ({
         rowid: Number(r.rowid),
@@ -87,7 +104,8 @@ export function searchIncidents(
       rows = ranked(q);
     }
     // Snippets only for the hits.
-    const snip = db.prepare(
+    const snip = stmt(
+      db,
       "SELECT snippet(incidents_fts, -1, '[', ']', '…', 12) AS s FROM incidents_fts WHERE incidents_fts MATCH ? AND rowid = ?",
     );
     for (const r of rows) r.snippet = (snip.get(q, r.id) as { s: string } | undefined)?.s ?? null;
@@ -108,7 +126,8 @@ export function searchIncidents(
       )
       .all(...params, exclude, limit) as Row[];
   }
-  const causesOf = db.prepare(
+  const causesOf = stmt(
+    db,
     `SELECT f.cause, MAX(f.confidence) AS c FROM findings f JOIN diagnoses d ON d.id = f.diagnosis_id
      WHERE d.incident_id = ? GROUP BY f.cause ORDER BY c DESC, f.cause`,
   );
