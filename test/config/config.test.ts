@@ -61,8 +61,12 @@ describe("config", () => {
     );
     expect(problemsOf({ LOG_LEVEL: "loud" })[0]).toMatch(/^LOG_LEVEL: expected one of fatal, error/);
     expect(problemsOf({ SLACK_BOT_TOKEN: "xoxp-user" })[0]).toMatch(/^SLACK_BOT_TOKEN: expected a bot token/);
-    expect(problemsOf({ SLACK_BOT_TOKEN: "xoxb-1" })[0]).toMatch(/SLACK_APP_TOKEN .* or with SLACK_SIGNING_SECRET/);
-    expect(problemsOf({ MEDIC_ALLOW_SELF_APPROVE: "maybe" })[0]).toMatch(/^MEDIC_ALLOW_SELF_APPROVE: expected true or false/);
+    expect(problemsOf({ SLACK_BOT_TOKEN: "xoxb-1" })[0]).toMatch(
+      /SLACK_APP_TOKEN .* or with SLACK_SIGNING_SECRET/,
+    );
+    expect(problemsOf({ MEDIC_ALLOW_SELF_APPROVE: "maybe" })[0]).toMatch(
+      /^MEDIC_ALLOW_SELF_APPROVE: expected true or false/,
+    );
     expect(problemsOf({ MEDIC_SSH_KEY: "/nonexistent/key" })[0]).toMatch(/^MEDIC_SSH_KEY: the key file/);
     expect(problemsOf({ SLACK_API_URL: "not a url" })[0]).toMatch(/^SLACK_API_URL: expected an http/);
   });
@@ -73,7 +77,9 @@ describe("config", () => {
 
   it("says where the inventory should be when it is needed and missing", () => {
     const c = load({ MEDIC_INVENTORY: "/nonexistent/inventory.yml" });
-    expect(() => requireInventory(c)).toThrow(/MEDIC_INVENTORY: the inventory file \/nonexistent\/inventory.yml does not exist/);
+    expect(() => requireInventory(c)).toThrow(
+      /MEDIC_INVENTORY: the inventory file \/nonexistent\/inventory.yml does not exist/,
+    );
   });
 
   it("takes values from .env without overriding the environment", () => {

@@ -39,20 +39,17 @@ describe("migrations", () => {
     openDatabase(file).close();
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(shipped);
-    expect((db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get() as { n: number }).n).toBe(shipped);
+    expect((db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get() as { n: number }).n).toBe(
+      shipped,
+    );
     db.close();
   });
 
   it("finds Chinese and English text with the trigram FTS index", () => {
     const db = openDatabase(join(tempDir(), "hm.db"));
-    db.prepare("INSERT INTO incidents_fts (rowid, symptom, hosts, causes, notes, resolution) VALUES (?,?,?,?,?,?)").run(
-      1,
-      "宿主机和虚拟机网络不通",
-      "kvm01",
-      "tap_not_enslaved",
-      "",
-      "",
-    );
+    db.prepare(
+      "INSERT INTO incidents_fts (rowid, symptom, hosts, causes, notes, resolution) VALUES (?,?,?,?,?,?)",
+    ).run(1, "宿主机和虚拟机网络不通", "kvm01", "tap_not_enslaved", "", "");
     const zh = db.prepare("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?").all('"虚拟机网络"');
     const en = db.prepare("SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH ?").all('"enslaved"');
     expect(zh).toEqual([{ rowid: 1 }]);
@@ -75,8 +72,13 @@ describe("migrations", () => {
     openDatabase(file, dir).close();
     const next = String(shipped + 1).padStart(4, "0");
     // The first statement succeeds, the second fails: nothing of it may remain.
-    writeFileSync(join(dir, `${next}_broken.sql`), "CREATE TABLE half_done (x);\nINSERT INTO no_such_table VALUES (1);\n");
-    expect(() => openDatabase(file, dir)).toThrow(new RegExp(`${next}_broken.sql failed, database left at version ${shipped}`));
+    writeFileSync(
+      join(dir, `${next}_broken.sql`),
+      "CREATE TABLE half_done (x);\nINSERT INTO no_such_table VALUES (1);\n",
+    );
+    expect(() => openDatabase(file, dir)).toThrow(
+      new RegExp(`${next}_broken.sql failed, database left at version ${shipped}`),
+    );
     const db = new Database(file);
     expect(schemaVersion(db)).toBe(shipped);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").all()).toEqual([]);
