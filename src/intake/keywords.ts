@@ -16,7 +16,8 @@ export const CATEGORY_PATTERNS: Record<SymptomCategory, RegExp[]> = {
     /\b(small|tiny)\s+(packets?|pings?)\s+(work|works|ok|fine|go|pass)/,
     /\b(ssh|scp|rsync|https?|tls|git|curl|wget)\b.*\b(hangs?|hanging|stalls?|stalling|stuck|freezes?)\b/,
     /\bdf\b.*\bping\b|\bping\b.*\b-m\s+do\b/,
-    /大包|小包.{0,6}通|巨帧|分片|报文.{0,4}(大|长)|(大|长)报文|传.{0,4}大文件|大文件/,
+    /\b(larger|bigger|over|above|more than)\s+(than\s+)?\d{3,5}\s*(bytes?|b)\b|\b\d{4,5}[- ]byte\b/,
+    /大包|小包.{0,6}通|巨帧|分片|报文.{0,4}(大|长)|(大|长)报文|传.{0,4}大文件|大文件|(ssh|scp|https?|sftp|git).{0,12}(卡住|卡死|挂起|无响应|没反应)/,
   ],
   intermittent: [
     /\bintermittent(ly)?\b/,
@@ -41,12 +42,14 @@ export const CATEGORY_PATTERNS: Record<SymptomCategory, RegExp[]> = {
     /\b169\.254\.\d+\.\d+\b|\bapipa\b|\blink-local address\b/,
     /(获取|拿|分配|分|得|取|要)(不到|不了)\s*(ip|地址)|没有\s*(ip|地址)|无\s*(ip|地址)|(ip|地址)\s*(获取|分配)?\s*(失败|不到)|dhcp/,
   ],
+  // A start or reboot alone is not this category ("after reboot it has no network" is a plain
+  // outage): it takes a start AND a sign that it passes (a delay, "then it works").
   after_start: [
-    /\bafter\s+(it\s+|the\s+(vm|guest)\s+)?(start(s|ing|ed)?|startup|boot(s|ing|ed)?|booting up|reboot(s|ing|ed)?|restart(s|ing|ed)?|power(ing)? on|migration|migrating)\b/,
+    /\b(after|once|when)\s+(it\s+|the\s+(vm|guest|domain|instance)\s+|a\s+(vm|guest)\s+)?(start(s|ing|ed)?|startup|boot(s|ing|ed)?|booting up|reboot(s|ing|ed)?|restart(s|ing|ed)?|power(ed|ing)? on|migrat(ion|ing|ed)|comes? up)\b.*\b(\d+\s*(s|sec|secs|seconds?|min|mins|minutes?)|half a minute|a minute|a while|some time|eventually|then (it )?works?|then (it )?recovers?|starts? working|comes? back|delay(ed)?)\b/,
+    /\b(\d+\s*(s|sec|secs|seconds?|min|mins|minutes?)|half a minute|a while|eventually)\b.*\b(after|once|when)\s+(it\s+|(the|a|my)\s+(vm|guest|domain|instance|machine)\s+)?(start|boot|reboot|restart|power on|migrat)\w*\b/,
     /\b(first|initial)\s+(few\s+)?(\d+\s+)?(seconds?|secs?|minutes?|mins?)\b/,
-    /\b(takes?|took|needs?|for)\s+(about\s+|around\s+|~)?\d+\s*(s|sec|secs|seconds?)\b.*\b(start|boot|work|come up|connect|reachable|network)/,
-    /\b(start|boot|come up|reboot)\w*\b.*\b\d+\s*(s|sec|secs|seconds?)\b/,
-    /(刚|刚刚)(启动|开机|重启|起来)|(启动|开机|重启|迁移)(后|之后|以后)|\d+\s*秒(后|之后|以后|才)|过一会儿?(才|就)(通|好)|(等|过)(一会|一段时间|几十秒)/,
+    /\b(takes?|took|needs?)\s+(about\s+|around\s+|~)?\d+\s*(s|sec|secs|seconds?)\b.*\b(start|boot|work|come up|connect|reachable|network|answer|respond)/,
+    /(刚|刚刚)(启动|开机|重启|起来|迁移)|(启动|开机|重启|迁移)(后|之后|以后|时|完).{0,20}(\d+\s*(秒|分钟)|一会|一段时间|几十秒|半分钟|才|自动恢复|就好|又好|恢复正常)|\d+\s*秒(后|之后|以后|才)|过一会儿?(才|就)(通|好)|(等|过)(一会|一段时间|几十秒|半分钟)/,
   ],
   vm_wont_start: [
     /\b(won'?t|will not|doesn'?t|does not|can'?t|cannot|could not|couldn'?t|fails? to|failed to|unable to|refuses? to)\s+(start|boot|launch|power on|come up)\b/,
@@ -59,7 +62,7 @@ export const CATEGORY_PATTERNS: Record<SymptomCategory, RegExp[]> = {
     /\b(vm|guest|instance)[- ]to[- ](vm|guest|instance)\b/,
     /\b(another|other|the other|second|neighbou?ring)\s+(vm|guest|virtual machine|instance)s?\b/,
     /\b(vms|guests|virtual machines|instances)\s+(on the same|in the same|sharing)\b/,
-    /虚拟机之间|虚机之间|虚拟机互相|虚拟机相互|虚拟机间|互相.{0,4}(ping|访问|通)|(另一台|另外一台|其他|其它|别的|两台)(虚拟机|虚机|云主机)|互通/,
+    /虚拟机之间|虚机之间|虚拟机互相|虚拟机相互|虚拟机间|互相?.{0,4}(ping|访问|通)|(另一台|另外一台|其他|其它|别的|两台)(虚拟机|虚机|云主机)|互通/,
   ],
   guest_lan: [
     /\b(lan|lans|local network|physical network|office network|corporate network|same subnet|same network segment|upstream switch|switch|router|gateway|default gateway|gw)\b/,
@@ -68,10 +71,12 @@ export const CATEGORY_PATTERNS: Record<SymptomCategory, RegExp[]> = {
     /局域网|内网|网关|路由器|交换机|物理网络|同网段|(其他|其它|别的|外部|物理)(主机|机器|服务器|设备)/,
   ],
   guest_outside: [
-    /\binternet\b|\boutside( world)?\b|\bexternal (network|sites?|addresses|world)\b|\bonline\b/,
+    /\binternet\b|\boutside( world)?\b|\bexternal (networks?|sites?|addresses|world|hosts?)\b|\bonline\b/,
     /\b(public|outside) (ip|address|addresses|network)\b/,
     /\b(apt|apt-get|yum|dnf|pip|npm|docker pull|curl|wget)\b.*\b(fail|fails|failed|hang|hangs|timeout|times out|time out|can'?t|cannot|doesn'?t)\b/,
     /\b(google|baidu|github|8\.8\.8\.8|1\.1\.1\.1|114\.114\.114\.114)\b/,
+    /\b(resolve|resolving|dns)\b.*\b(fail|fails|failed|can'?t|cannot|doesn'?t|not|broken|timeout|times out)\b|\b(can'?t|cannot|unable to|fails? to)\s+resolve\b/,
+    /域名解析|解析不了|dns.{0,6}(失败|不通|不了)/,
     /\bnat\b|\bmasquerade\b/,
     /上网|外网|公网|互联网|因特网|出网|访问外部|访问百度|ping\s*(百度|baidu)|连不上网|上不了网|出不去/,
   ],

@@ -93,6 +93,7 @@ const cases: Array<[string, SymptomCategory[]]> = [
   ["no traffic between the VMs", ["guest_guest"]],
   ["虚拟机之间互相ping不通", ["guest_guest"]],
   ["两台虚拟机不能互通", ["guest_guest"]],
+  ["虚拟机互ping不通", ["guest_guest"]],
   // LAN
   ["vm can't reach the LAN", ["guest_lan"]],
   ["the guest cannot ping its gateway", ["guest_lan"]],
@@ -102,9 +103,12 @@ const cases: Array<[string, SymptomCategory[]]> = [
   // outside
   ["vm can't reach the internet", ["guest_outside"]],
   ["guest has no internet access", ["guest_outside"]],
+  ["the VM cannot access external networks", ["guest_outside"]],
   ["apt update hangs inside the vm", ["guest_outside"]],
   ["虚拟机无法上网", ["guest_outside"]],
   ["虚机访问不了外网", ["guest_outside"]],
+  ["the vm can't resolve DNS names", ["guest_outside"]],
+  ["虚拟机域名解析失败", ["guest_outside"]],
   // the host is where the vm lives, not what it fails to reach
   ["the vm on the host can't reach the internet", ["guest_outside"]],
   ["宿主机上的虚拟机上不了网", ["guest_outside"]],
@@ -122,6 +126,8 @@ const cases: Array<[string, SymptomCategory[]]> = [
   ["ping 小包通大包不通", ["large_packets"]],
   ["虚拟机传大文件卡住", ["large_packets"]],
   ["虚拟机传大文件很慢", ["large_packets", "slow"]],
+  ["packets larger than 1400 bytes are dropped", ["large_packets"]],
+  ["虚拟机ssh登录后卡住", ["large_packets"]],
   // intermittent
   ["connectivity to the vm is intermittent", ["intermittent"]],
   ["vm network drops out every few minutes", ["intermittent"]],
@@ -144,6 +150,11 @@ const cases: Array<[string, SymptomCategory[]]> = [
   ["after reboot the guest has no network for half a minute", ["after_start"]],
   ["虚拟机刚启动时网络不通，过一会儿就好了", ["after_start"]],
   ["虚拟机重启后30秒才能ping通", ["after_start"]],
+  ["the vm comes up after reboot but needs about a minute before it answers", ["after_start"]],
+  // a start alone is a plain outage, not the delayed-start category
+  ["after reboot the vm has no network at all", []],
+  ["虚拟机重启后网络不通", []],
+  ["network comes up only 30s after the domain starts", ["after_start"]],
   // won't start
   ["the vm won't start: network default is not active", ["vm_wont_start"]],
   ["virsh start fails with failed to start domain", ["vm_wont_start"]],
