@@ -13,10 +13,12 @@ const WORDS = {
     asked: "<@{user}> asked: `{command} {text}`",
     movedToDm:
       "I am not a member of this conversation, so I started the diagnosis in our direct messages. Invite me with `/invite @hostmedic` to answer here.",
+    failed: "I could not start the diagnosis: Slack said `{error}`. Nothing ran; try again in a moment.",
   },
   zh: {
     asked: "<@{user}> 请求：`{command} {text}`",
     movedToDm: "我不在这个会话中，所以在私信里开始了诊断。用 `/invite @hostmedic` 邀请我之后可以在这里回答。",
+    failed: "无法开始诊断：Slack 返回 `{error}`。没有执行任何操作，请稍后再试。",
   },
 } as const;
 
@@ -44,17 +46,28 @@ export function register(app: App, deps: HandlerDeps): void {
         .replace("{user}", user)
         .replace("{command}", COMMAND)
         .replace("{text}", truncate(escapeMrkdwn(text), 2000));
-      const thread = await openThread(deps, command.channel_id, user, asked, async () => {
-        await reply({ response_type: "ephemeral", text: WORDS[lang].movedToDm });
-      });
-      if (thread) await converse(deps, { ...thread, user }, text);
+      let thread: { channel: string; thread: string };
+      try {
+        thread = await openThread(deps, command.channel_id, user, asked, async () => {
+          await reply({ response_type: "ephemeral", text: WORDS[lang].movedToDm });
+        });
+      } catch (err) {
+        // Nowhere to post: the command's own response_url is the last way to tell the asker.
+        const code = err instanceof SlackCallError ? err.slackError : "error";
+        deps.log.error({ error: code }, "could not open a thread for /medic");
+        await reply({ response_type: "ephemeral", text: WORDS[lang].failed.replace("{error}", code) }).catch(
+          () => {},
+        );
+        return;
+      }
+      await converse(deps, { ...thread, user }, text);
     });
   });
 }
 
 /**
  * Posts the message an incident thread hangs from. Where the bot may not post, the thread opens
- * in the user's DM instead (after telling them so); undefined when neither works.
+ * in the user's DM instead (after telling them so); throws SlackCallError when neither works.
  */
 export async function openThread(
   deps: HandlerDeps,
@@ -62,7 +75,7 @@ export async function openThread(
   user: string,
   text: string,
   onMoved?: () => Promise<void>,
-): Promise<{ channel: string; thread: string } | undefined> {
+): Promise<{ channel: string; thread: string }> {
   try {
     const res = await deps.api.call<{ ts: string; channel?: string }>(
       "chat.postMessage",

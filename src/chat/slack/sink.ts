@@ -61,6 +61,8 @@ export class SlackReplySink implements ReplySink {
   private progressVersion = 0;
   private queue: Promise<void> = Promise.resolve();
   private noticeSent = false;
+  /** Slack's reason when the thread cannot be written to at all; later replies are not tried. */
+  private unreachable: string | undefined;
   private language: Language = "en";
 
   constructor(
@@ -177,7 +179,18 @@ export class SlackReplySink implements ReplySink {
   }
 
   private serial(job: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(job).catch((err) => this.failed(err));
+    const run = this.queue
+      .then(() => {
+        if (this.unreachable) {
+          this.log.debug(
+            { channel: this.where.channel, error: this.unreachable },
+            "reply skipped: thread unreachable",
+          );
+          return;
+        }
+        return job();
+      })
+      .catch((err) => this.failed(err));
     this.queue = run;
     return run;
   }
@@ -188,7 +201,9 @@ export class SlackReplySink implements ReplySink {
       { err: err instanceof SlackCallError ? undefined : err, channel: this.where.channel, error: code },
       "a reply could not be delivered to Slack",
     );
-    if (!NO_PLACE.has(code) || this.noticeSent || this.where.channel.startsWith("D")) return;
+    if (!NO_PLACE.has(code)) return;
+    this.unreachable = code;
+    if (this.noticeSent || this.where.channel.startsWith("D")) return;
     this.noticeSent = true;
     try {
       const dm = await this.api.call<{ channel?: { id?: string } }>("conversations.open", {

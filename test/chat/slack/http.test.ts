@@ -309,6 +309,21 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
     await slack.idle();
   });
 
+  it("/medic tells the asker when Slack refuses the thread for another reason, and runs nothing", async () => {
+    const before = services.diagnoses;
+    fake.fail("chat.postMessage", { error: "fatal_error" });
+    const res = await command("kvm01 bridge problem", {
+      channel_id: "C0BROKEN",
+      trigger_id: "trig-d-3",
+      response_url: fake.responseUrl("cmd-broken"),
+    });
+    expect(res.status).toBe(200);
+    const notice = await fake.waitFor(() => fake.responses.find((r) => r.id === "cmd-broken"));
+    expect(String(notice.body.text)).toContain("fatal_error");
+    await slack.idle();
+    expect(services.diagnoses).toBe(before);
+  });
+
   describe("buttons on the report", () => {
     let report: RecordedCall;
     let ts: string;
@@ -437,6 +452,10 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
     ).toBe(true);
     const row = db.prepare("SELECT id FROM incidents WHERE channel = ? AND thread = ?").get("C0GONE", m.ts);
     expect(row).toBeDefined();
+    // After Slack said the channel is gone, the rest of the turn is not sent there.
+    expect(fake.calls.filter((c) => c.args.channel === "C0GONE").map((c) => c.method)).toEqual([
+      "chat.postMessage",
+    ]);
   });
 
   it("App Home lists incidents; its button opens the modal; submitting runs a diagnosis in the DM", async () => {
