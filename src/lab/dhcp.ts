@@ -29,40 +29,39 @@ export async function startDnsmasq(hostNs: string, dir: string): Promise<number>
   return Number((await readFile(pidFile, "utf8")).trim());
 }
 
-/** One DHCP attempt from a guest with busybox udhcpc (no IP is applied: the script is /bin/true). */
-export function udhcpcOnce(guestNs: string): string[] {
-  return inNs(guestNs, [
-    "busybox",
-    "udhcpc",
-    "-i",
-    "eth0",
-    "-n",
-    "-q",
-    "-f",
-    "-t",
-    "3",
-    "-T",
-    "1",
-    "-s",
-    "/bin/true",
-  ]);
-}
+/**
+ * One DHCP attempt from a guest with busybox udhcpc (no IP is applied: the script is /bin/true).
+ * Patient enough for dnsmasq's ping check, which holds the first OFFER for a new address ~3 s.
+ */
+export const UDHCPC_ONCE = [
+  "busybox",
+  "udhcpc",
+  "-i",
+  "eth0",
+  "-n",
+  "-q",
+  "-f",
+  "-t",
+  "4",
+  "-T",
+  "2",
+  "-s",
+  "/bin/true",
+];
 
 /** A DHCP client that keeps retrying, like a guest stuck at boot waiting for an address. */
-export function udhcpcForever(guestNs: string): string[] {
-  return inNs(guestNs, [
-    "busybox",
-    "udhcpc",
-    "-i",
-    "eth0",
-    "-f",
-    "-t",
-    "3",
-    "-T",
-    "1",
-    "-A",
-    "2",
-    "-s",
-    "/bin/true",
-  ]);
-}
+export const UDHCPC_FOREVER = [
+  "busybox",
+  "udhcpc",
+  "-i",
+  "eth0",
+  "-f",
+  "-t",
+  "3",
+  "-T",
+  "1",
+  "-A",
+  "2",
+  "-s",
+  "/bin/true",
+];

@@ -190,7 +190,8 @@ export async function buildRouted(ctx: TopologyContext): Promise<void> {
   await addNamespaces(ctx, ["vm6"]);
   await ipBatch([guestVeth(ctx, g)]);
   await Promise.all([
-    ipBatch([`link set ${g.tap} up`, `route add ${g.ip}/32 dev ${g.tap}`], host),
+    // src: the tap has no address of its own, and the host must speak to the guest from its LAN IP.
+    ipBatch([`link set ${g.tap} up`, `route add ${g.ip}/32 dev ${g.tap} src ${NET.br0.address}`], host),
     ipBatch(guestConfig(g), ns(ctx, "vm6")),
   ]);
   await sysctl(host, {

@@ -24,6 +24,7 @@ const COMMANDS = [
   "sudo",
   "tc",
   "ethtool",
+  "python3",
 ];
 const PACKAGES = [
   "iproute2",
@@ -41,6 +42,7 @@ const PACKAGES = [
   "busybox",
   "sudo",
   "ebtables",
+  "python3-minimal",
 ];
 
 const SEARCH_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];

@@ -1,4 +1,5 @@
 import type { Lab } from "../lab.js";
+import type { Extra } from "../plan.js";
 
 /** One cause of the catalog that the lab can reproduce for real. */
 export interface Fault {
@@ -12,5 +13,7 @@ export interface Fault {
   symptom: { en: string; zh: string };
   /** The IPs the complaint is about (the request's targets). */
   targets: string[];
+  /** Optional topology parts inject() turns on (listed so a test can check the healthy state first). */
+  needs?: Extra[];
   inject(lab: Lab): Promise<void>;
 }
