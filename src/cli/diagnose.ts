@@ -6,7 +6,13 @@ import { causeTitlesFrom } from "../diagnosis/titles.js";
 import type { DiagnosisRequest, ProgressEvent } from "../diagnosis/types.js";
 import { buildFacts } from "../facts/build.js";
 import { parseRequest } from "../intake/index.js";
-import { InventoryError, type InventoryHost, loadInventory, UnknownHostError } from "../inventory/index.js";
+import {
+  type Inventory,
+  InventoryError,
+  loadInventory,
+  localOnlyInventory,
+  UnknownHostError,
+} from "../inventory/index.js";
 import { loadKnowledge, RuleError, syncRules } from "../knowledge/index.js";
 import { selectProbes } from "../probes/index.js";
 import type { EvidenceBundle } from "../probes/types.js";
@@ -60,28 +66,13 @@ function parseArgs(argv: string[]): Args | string {
   return out;
 }
 
-const LOCALHOST: InventoryHost = {
-  name: "localhost",
-  kind: "local",
-  address: "127.0.0.1",
-  port: 22,
-  groups: [],
-  vars: {},
-};
-
 /** The inventory, or only localhost when none is needed (localhost or a replay). */
-function inventoryFor(config: Config, args: Args) {
+function inventoryFor(config: Config, args: Args): Inventory {
   const needed = !args.replay && args.hosts.some((h) => h !== "localhost");
   if (needed) requireInventory(config);
-  if (existsSync(config.inventory)) return loadInventory(config.inventory);
-  return {
-    hostNames: () => [] as string[],
-    groupNames: () => [] as string[],
-    resolve(name: string): InventoryHost[] {
-      if (name === "localhost") return [LOCALHOST];
-      throw new UnknownHostError(name, []);
-    },
-  };
+  return existsSync(config.inventory)
+    ? loadInventory(config.inventory)
+    : localOnlyInventory(config.inventory);
 }
 
 /** Warnings and errors on stderr as JSON lines; info and debug only when LOG_LEVEL asks. */
@@ -123,7 +114,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const config = loadConfig();
   let bundle: EvidenceBundle | undefined;
-  let inventory: ReturnType<typeof inventoryFor>;
+  let inventory: Inventory;
   try {
     if (args.replay) bundle = loadBundle(args.replay);
     inventory = inventoryFor(config, args);
@@ -192,7 +183,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function hostKnown(inventory: { resolve(n: string): InventoryHost[] }, name: string): boolean {
+function hostKnown(inventory: Inventory, name: string): boolean {
   try {
     return inventory.resolve(name).length > 0;
   } catch {
