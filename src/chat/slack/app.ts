@@ -151,7 +151,8 @@ export function createSlackApp(
     log.error({ err: { message: err.message, code: err.code } }, "Slack request handling failed");
   });
 
-  const handlerDeps: HandlerDeps = { conversation: deps.conversation, api, log, work };
+  const workspace: HandlerDeps["workspace"] = {};
+  const handlerDeps: HandlerDeps = { conversation: deps.conversation, api, log, work, workspace };
   events.register(app, handlerDeps);
   commands.register(app, handlerDeps);
   actions.register(app, handlerDeps);
@@ -171,8 +172,12 @@ export function createSlackApp(
     idle: () => work.idle(),
     async start() {
       try {
-        const auth = await api.call<{ user_id?: string; bot_id?: string; team_id?: string }>("auth.test", {});
+        const auth = await api.call<{ user_id?: string; bot_id?: string; team_id?: string; url?: string }>(
+          "auth.test",
+          {},
+        );
         identity = { botUserId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id };
+        workspace.url = auth.url;
       } catch (err) {
         const code = err instanceof SlackCallError ? err.slackError : (err as Error).message;
         throw new Error(`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code})`, { cause: err });

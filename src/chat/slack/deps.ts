@@ -10,6 +10,8 @@ export interface HandlerDeps {
   api: SlackApi;
   log: Logger;
   work: Work;
+  /** The workspace's URL from auth.test ("https://lab.slack.com/"), for permalinks; set on start. */
+  workspace: { url?: string };
 }
 
 export function sinkFor(deps: HandlerDeps, where: ThreadRef, options?: SinkOptions): SlackReplySink {

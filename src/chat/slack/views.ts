@@ -22,7 +22,7 @@ export function register(app: App, deps: HandlerDeps): void {
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
     deps.work.run("app_home_opened", async () => {
-      const view = homeView(await deps.conversation.overview(10));
+      const view = homeView(await deps.conversation.overview(10), deps.workspace.url);
       await deps.api.call("views.publish", { user_id: event.user, view });
     });
   });

@@ -470,6 +470,21 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
     ).id;
     expect(JSON.stringify(view.blocks)).toContain(`#${anyIncident}`);
     expect(JSON.stringify(view.blocks)).toContain('"action_id":"start_diagnosis"');
+    // Incidents link to their threads (permalinks on the workspace URL auth.test gave).
+    const links = [
+      ...JSON.stringify(view.blocks).matchAll(
+        /<https:\/\/lab\.slack\.example\/archives\/([A-Z0-9]+)\/p(\d+)\|#(\d+)>/g,
+      ),
+    ];
+    expect(links.length).toBeGreaterThan(3);
+    for (const [, channel, ts, id] of links) {
+      const row = db.prepare("SELECT channel, thread FROM incidents WHERE id = ?").get(Number(id)) as {
+        channel: string;
+        thread: string;
+      };
+      expect(row.channel).toBe(channel);
+      expect(row.thread.replace(".", "")).toBe(ts);
+    }
 
     const payload = jsonFixture<Record<string, unknown>>("block_actions.json");
     payload.container = { type: "view", view_id: "V0HOME" };

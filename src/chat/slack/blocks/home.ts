@@ -8,17 +8,31 @@ export const MODAL_CALLBACK = "start_diagnosis_modal";
 export const HOST_BLOCK = "host";
 export const SYMPTOM_BLOCK = "symptom";
 
-function incidentLine(i: IncidentSummary): string {
+/** A message's permalink (https://WORKSPACE.slack.com/archives/CHANNEL/pTS) when the workspace is known. */
+export function permalink(workspaceUrl: string | undefined, channel: string, ts: string): string | undefined {
+  if (!workspaceUrl || !/^https:\/\/[^\s<>|]+\/$/.test(workspaceUrl)) return undefined;
+  if (!/^[CDG][A-Z0-9]+$/.test(channel) || !/^\d+\.\d+$/.test(ts)) return undefined;
+  return `${workspaceUrl}archives/${channel}/p${ts.replace(".", "")}`;
+}
+
+function incidentLine(i: IncidentSummary, workspaceUrl?: string): string {
   const when = i.created_at.slice(0, 16).replace("T", " ");
-  const where = i.channel ? ` · <#${i.channel}>` : "";
+  const link = i.channel && i.thread ? permalink(workspaceUrl, i.channel, i.thread) : undefined;
+  const id = link ? `<${link}|#${i.id}>` : `#${i.id}`;
+  const where = i.channel && /^[CG]/.test(i.channel) ? ` · <#${i.channel}>` : "";
   const causes = i.causes.length ? ` → \`${i.causes.slice(0, 3).join("`, `")}\`` : "";
-  return `• *#${i.id}* ${when} *${toMrkdwn(i.hosts.join(", ") || "—")}* — ${toMrkdwn(
+  return `• *${id}* ${when} *${toMrkdwn(i.hosts.join(", ") || "—")}* — ${toMrkdwn(
     truncate(i.symptom || "—", 120),
   )}${causes} _(${i.status})_${where}`;
 }
 
-function listBlocks(title: string, incidents: IncidentSummary[], empty: string): SlackBlock[] {
-  const lines = incidents.map(incidentLine);
+function listBlocks(
+  title: string,
+  incidents: IncidentSummary[],
+  empty: string,
+  workspaceUrl?: string,
+): SlackBlock[] {
+  const lines = incidents.map((i) => incidentLine(i, workspaceUrl));
   let text = "";
   for (const l of lines) {
     if (text.length + l.length + 1 > LIMITS.sectionText) break;
@@ -31,7 +45,10 @@ function listBlocks(title: string, incidents: IncidentSummary[], empty: string):
 }
 
 /** The App Home tab: a button to start a diagnosis, open incidents, recent ones. */
-export function homeView(overview: { recent: IncidentSummary[]; open: IncidentSummary[] }): SlackBlock {
+export function homeView(
+  overview: { recent: IncidentSummary[]; open: IncidentSummary[] },
+  workspaceUrl?: string,
+): SlackBlock {
   return {
     type: "home",
     blocks: [
@@ -56,8 +73,8 @@ export function homeView(overview: { recent: IncidentSummary[]; open: IncidentSu
         ],
       },
       { type: "divider" },
-      ...listBlocks("Open incidents", overview.open, "No open incidents."),
-      ...listBlocks("Recent incidents", overview.recent, "No incidents yet."),
+      ...listBlocks("Open incidents", overview.open, "No open incidents.", workspaceUrl),
+      ...listBlocks("Recent incidents", overview.recent, "No incidents yet.", workspaceUrl),
     ],
   };
 }
