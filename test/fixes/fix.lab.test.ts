@@ -468,6 +468,30 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     }
   });
 
+  it("cancels the dead-man timer of a risky fix once it is verified, so the fix stays", async () => {
+    // Long enough that verification (a few seconds) ends well before it would fire.
+    const quick = w.make({ deadmanSeconds: 20 });
+    await inject("bridge_down");
+    const result = await w.diagnoseLab("all guests on br0 lost the network", [GUEST1], []);
+    expect(result.hosts[0]?.causes.map((c) => c.id)).toContain("bridge_down");
+    const sink = await click("run_fix", result.incident, "bridge_down", APPROVER, recordingSink(), quick);
+    const returned = Date.now();
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("verified");
+    expect(fix?.risky).toBe(true);
+    expect(sink.replies.map((r) => r.text).join("\n")).toMatch(
+      /dead-man timer \(pid \d+\) rolls it back in 20 s/,
+    );
+    const cancel = listAudit(w.db, { incidentId: result.incident }).find(
+      (e) => e.action === "fix_cancel_deadman",
+    );
+    expect(cancel?.detail.exitCode).toBe(0);
+    // Past the latest moment the timer could have fired (it was armed before the click returned).
+    await new Promise((r) => setTimeout(r, Math.max(0, returned + 22_000 - Date.now())));
+    expect((await linkState(lab, "br0")).up).toBe(true);
+    expect(await pings(lab, "vm1", BR0)).toBe(true);
+  });
+
   it("reports and audits a host that dies mid-fix without hanging, and the dead-man timer rolls the risky fix back", async () => {
     const dying = w.make({ deadmanSeconds: 12, commandTimeoutMs: 4_000, connectTimeoutMs: 3_000 });
     await inject("bridge_down");
