@@ -18,7 +18,7 @@ import { faults } from "./faults/index.js";
 import { type InventoryHost, inventoryYaml, knownHostsLine, writeText } from "./files.js";
 import { checkPrefix, type Extra, NET, NS_SUFFIXES, type NsKey, namespacesOf } from "./plan.js";
 import { keygen, Sshd } from "./sshd.js";
-import { writeState } from "./state.js";
+import { readState, writeState } from "./state.js";
 import {
   addNamespaces,
   buildCore,
@@ -96,6 +96,7 @@ class RunningLab implements Lab {
   bastion: SshEndpoint | null = null;
   readonly sshd: { stop(): Promise<void>; start(): Promise<void> };
   private down_ = false;
+  private ownerPid = process.pid;
   private readonly hostSshd: Sshd;
 
   constructor(
@@ -175,6 +176,11 @@ class RunningLab implements Lab {
     await this.saveState();
   }
 
+  /** An attached lab keeps the pid of the process that built it in its state. */
+  keepPid(pid: number): void {
+    this.ownerPid = pid;
+  }
+
   detach(): void {
     untrackLab(this.prefix);
   }
@@ -198,8 +204,9 @@ class RunningLab implements Lab {
       inventoryFile: this.inventoryFile,
       extras: [...this.enabled],
       bastion: this.bastion !== null,
+      ...(this.bastion ? { bastionAddress: this.bastion.address } : {}),
       sshUsers: this.nonRootUser !== null,
-      pid: process.pid,
+      pid: this.ownerPid,
       startedAt: new Date().toISOString(),
     });
   }
@@ -340,6 +347,40 @@ export async function labUp(options: LabOptions = {}): Promise<Lab> {
     untrackLab(prefix);
     throw error;
   }
+}
+
+/** Management /30 whose lab-side address is `peer` (the root side is the address before it). */
+function subnetOfPeer(peer: string): Subnet {
+  const parts = peer.split(".").map(Number);
+  const last = parts[3] ?? 2;
+  const base = parts.slice(0, 3).join(".");
+  return { network: `${base}.${last - 2}`, root: `${base}.${last - 1}`, peer, prefixLen: 30 };
+}
+
+/**
+ * The lab another process started (e.g. `hostmedic lab up`), found through its state file, so that
+ * `lab fault` and `lab down` work from a new process. Null when no lab of that prefix is up.
+ */
+export function attachLab(prefix: string): Lab | null {
+  checkPrefix(prefix);
+  const state = readState(prefix);
+  if (!state || namespacesOfPrefix(prefix).length === 0) return null;
+  const lab = new RunningLab(prefix, state.dir, state.hostName, subnetOfPeer(state.address));
+  for (const extra of state.extras) lab.enabled.add(extra as Extra);
+  if (state.sshUsers) {
+    lab.nonRootUser = { name: NON_ROOT_USER, keyFile: join(state.dir, `id_ed25519_${NON_ROOT_USER}`) };
+  }
+  if (state.bastion && state.bastionAddress) {
+    lab.bastion = {
+      namespace: lab.namespaces.jump,
+      address: state.bastionAddress,
+      port: 22,
+      user: "root",
+      keyFile: lab.keyFile,
+    };
+  }
+  lab.keepPid(state.pid);
+  return lab;
 }
 
 const placeholder: Subnet = { network: "0.0.0.0", root: "0.0.0.0", peer: "0.0.0.0", prefixLen: 30 };

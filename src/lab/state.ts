@@ -19,6 +19,8 @@ export interface LabState {
   inventoryFile: string;
   extras: string[];
   bastion: boolean;
+  /** Management address of the bastion's sshd, when there is one. */
+  bastionAddress?: string;
   sshUsers: boolean;
   pid: number;
   startedAt: string;
