@@ -24,15 +24,18 @@ const MARK = "@@hostmedic";
 export function batchScript(items: BatchItem[], sudo: (item: BatchItem) => boolean, nonce: string): string {
   const jobs = items.map((item, i) => {
     const max = item.options.maxBytes ?? DEFAULT_MAX_BYTES;
-    // Blocks of 512 bytes (dash, busybox; bash counts 1024): enough for max+1 bytes, so "more than
-    // the cap" is still seen, while a runaway writer cannot fill the disk.
-    const blocks = Math.ceil((max + 1) / 512) + 1;
     const run = wrapCommand(item.command, item.options.timeoutMs, sudo(item));
-    return `{ ( ulimit -f ${blocks} 2>/dev/null; ${run} ) >${i}.o 2>${i}.e </dev/null; echo "${i} $? ${max}"; } &`;
+    return `{ ${run.replace(/^exec /, "")} >${i}.o 2>${i}.e </dev/null; echo "${i} $? ${max}"; } &`;
   });
+  // Blocks of 512 bytes (dash, busybox; bash counts 1024): room for the largest cap + 1 byte, so "more
+  // than the cap" is still seen, while a runaway writer cannot fill the disk. Set once for all jobs:
+  // the driver itself only writes to its stdout, which the limit does not touch.
+  const largest = Math.max(...items.map((item) => item.options.maxBytes ?? DEFAULT_MAX_BYTES));
+  const blocks = Math.ceil((largest + 1) / 512) + 1;
   return [
     `d=$(mktemp -d "\${TMPDIR:-/tmp}/hostmedic.XXXXXX") && cd "$d" || exit 111`,
     `trap 'cd /; rm -rf "$d"' EXIT`,
+    `ulimit -f ${blocks} 2>/dev/null`,
     `printf '%s\\n' ${shQuote(`${MARK}:${nonce}:start`)}`,
     // Few processes per command: one wc for both sizes, one cat (head only past the cap).
     "emit() {",
