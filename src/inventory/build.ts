@@ -44,7 +44,8 @@ export function buildInventory(raw: RawInventory, file: string): Inventory {
       } catch (e) {
         throw new InventoryError(file, `${host.name}: ${(e as Error).message}`, a.line);
       }
-      if (spec) host.jump = jumpHost(spec, hosts, host.name, file, a.line, base);
+      // A group-wide `-J bastion` also reaches the bastion itself: like ssh, it then connects directly.
+      if (spec && spec.host !== host.name) host.jump = jumpHost(spec, hosts, base);
     }
   }
   return new LoadedInventory(file, hosts, raw, groupsOf);
@@ -58,16 +59,9 @@ function vars(
   return merged.get(host)?.get(key);
 }
 
-function jumpHost(
-  spec: JumpSpec,
-  hosts: Map<string, InventoryHost>,
-  name: string,
-  file: string,
-  line: number | undefined,
-  base: string,
-): JumpHost {
+/** A jump host that is itself an inventory host takes that host's address, port, user and key. */
+function jumpHost(spec: JumpSpec, hosts: Map<string, InventoryHost>, base: string): JumpHost {
   const known = hosts.get(spec.host);
-  if (known?.name === name) throw new InventoryError(file, `${name}: the jump host is the host itself`, line);
   const jump: JumpHost = known
     ? { name: known.name, address: known.address, port: known.port }
     : { address: spec.host, port: 22 };

@@ -158,10 +158,6 @@ describe("malformed inventories", () => {
       "all:\n  hosts:\n    kvm01:\n      ansible_ssh_common_args: -J a,b\n",
       'kvm01: only one jump host is supported, got "a,b"',
     ],
-    [
-      "all:\n  hosts:\n    kvm01:\n      ansible_ssh_common_args: -J kvm01\n",
-      "kvm01: the jump host is the host itself",
-    ],
     ["- kvm01\n", "the top level must be a mapping of groups (all: ...)"],
   ])("refuses %j", (text, problem) => {
     const err = errorOf(() => parseInventory(text, "inv.yml")) as InventoryError;
@@ -196,6 +192,15 @@ describe("other forms", () => {
     expect(inv.resolve("c")[0]!.jump).toEqual({ address: "2001:db8::1", port: 2022, user: "jump" });
     expect(inv.resolve("d")[0]!.kind).toBe("local");
     expect(inv.resolve("e")[0]!.jump).toBeUndefined();
+  });
+
+  it("lets a group-wide jump host reach the bastion itself directly", () => {
+    const inv = parseInventory(
+      "all:\n  vars:\n    ansible_ssh_common_args: -J bastion\n  hosts:\n    bastion:\n      ansible_host: 192.0.2.1\n    kvm01:\n",
+      "x.yml",
+    );
+    expect(inv.resolve("bastion")[0]!.jump).toBeUndefined();
+    expect(inv.resolve("kvm01")[0]!.jump).toEqual({ name: "bastion", address: "192.0.2.1", port: 22 });
   });
 
   it("accepts an empty file: only localhost resolves", () => {
