@@ -123,6 +123,24 @@ export function createFixService(deps: FixServiceDeps): FixService {
   const isRisky = deps.isRisky ?? ((c: string) => RISKY_CAUSES.has(c));
   const log = deps.log.child({ module: "fixes" });
 
+  // A fix that was approved or running when a hostmedic process died would stay so for ever: it
+  // ends as failed, and the audit trail says so, so nobody waits for it.
+  try {
+    const cutoff = new Date(clock().getTime() - lockStaleMs).toISOString();
+    for (const fix of store.abandoned(cutoff)) {
+      const reason = `hostmedic stopped while fix #${fix.id} was ${fix.state}; check ${fix.host} (the values recorded before the fix are in the audit trail)`;
+      if (
+        store.transition(fix.id, fix.state, "failed", {
+          reason,
+          result: { outcome: "failed", error: reason },
+        })
+      )
+        audit("hostmedic", "fix_abandoned", fix, { reason, recorded: fix.recorded ?? [] });
+    }
+  } catch (err) {
+    log.warn({ err }, "could not look for abandoned fixes");
+  }
+
   /** The finding behind a button: the newest diagnosis of the host in the incident that has it. */
   function proposalSource(incident: number, host: string, cause: string): StoredProposalSource | undefined {
     const row = deps.db
@@ -677,6 +695,23 @@ export function createFixService(deps: FixServiceDeps): FixService {
     });
   }
 
+  /** The live proposal for a finding, created from the stored diagnosis when there is none yet. */
+  function proposeFrom(incident: number, host: string, cause: string, src: StoredProposalSource): Fix {
+    const now = clock().getTime();
+    return store.propose({
+      incidentId: incident,
+      host,
+      cause,
+      commands: src.commands,
+      risky: isRisky(cause),
+      evidenceSha256: src.sha256,
+      evidenceAt: src.evidenceAt,
+      proposedBy: src.requestedBy,
+      // It expires with its evidence: a proposal is never fresher than what it was derived from.
+      expiresAt: new Date(Math.min(now, parseTime(src.evidenceAt) || now) + expiryMs).toISOString(),
+    });
+  }
+
   async function approveAndRun(
     incident: number,
     host: string,
@@ -695,20 +730,7 @@ export function createFixService(deps: FixServiceDeps): FixService {
     const src = proposalSource(incident, host, cause);
     if (!src) return refuse(fm("noFinding", lang, { incident, cause, host }));
     if (!src.commands.fix.length) return refuse(fm("noFixCommands", lang, { cause, host }));
-    const now = clock();
-    const fix = store.propose({
-      incidentId: incident,
-      host,
-      cause,
-      commands: src.commands,
-      risky: isRisky(cause),
-      evidenceSha256: src.sha256,
-      evidenceAt: src.evidenceAt,
-      proposedBy: src.requestedBy,
-      expiresAt: new Date(
-        Math.min(now.getTime(), parseTime(src.evidenceAt) || now.getTime()) + expiryMs,
-      ).toISOString(),
-    });
+    const fix = proposeFrom(incident, host, cause, src);
     if (!store.transition(fix.id, "proposed", "approved", { approvedBy: actor.id })) {
       const current = store.get(fix.id) ?? fix;
       return refuse(
@@ -886,11 +908,15 @@ export function createFixService(deps: FixServiceDeps): FixService {
     async runFix(incident, cause, actor, options) {
       const lang = options.language ?? "en";
       const sink: ReplySink = options.sink ?? { post: async () => {}, progress: async () => {} };
-      if (!options.yes) {
-        audit(actor, "fix_declined", { incidentId: incident, host: options.host }, { cause });
-        return { refused: "not confirmed" };
-      }
       const plan = describe(incident, cause, options.host);
+      if (!options.yes) {
+        // The operator said no: the proposal ends as rejected (a later run proposes it afresh).
+        const src = "error" in plan ? undefined : proposalSource(incident, plan.host, cause);
+        const fix = src && !("error" in plan) ? proposeFrom(incident, plan.host, cause, src) : undefined;
+        if (fix) store.transition(fix.id, "proposed", "rejected", { reason: `declined by ${actor.id}` });
+        audit(actor, "fix_declined", { incidentId: incident, host: options.host, id: fix?.id }, { cause });
+        return { refused: "not confirmed", fix: fix && store.get(fix.id) };
+      }
       if ("error" in plan) {
         audit(
           actor,

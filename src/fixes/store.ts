@@ -202,6 +202,15 @@ export class FixStore {
     });
   }
 
+  /** Fixes left approved or running by a process that stopped (nothing touched them since `before`). */
+  abandoned(before: string): Fix[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM fixes WHERE state IN ('approved','running') AND updated_at < ? ORDER BY id")
+        .all(before) as FixRow[]
+    ).map(toFix);
+  }
+
   /** Values captured before the fix, kept as soon as they exist (a crash mid-fix still has them). */
   setRecorded(id: number, recorded: RecordedValue[]): void {
     guard("record the values before the fix", () =>

@@ -14,8 +14,9 @@ export type FixState =
 /** Which state may follow which; every transition is a guarded UPDATE on the current state. */
 export const TRANSITIONS: Record<FixState, readonly FixState[]> = {
   proposed: ["approved", "rejected", "expired"],
-  // Back to proposed when another fix holds the host; expired when the re-diagnosis refuses.
-  approved: ["running", "expired", "proposed"],
+  // Back to proposed when another fix holds the host; expired when the re-diagnosis refuses;
+  // failed when the host cannot be reached.
+  approved: ["running", "expired", "proposed", "failed"],
   rejected: [],
   expired: [],
   running: ["verified", "failed", "rolled_back"],

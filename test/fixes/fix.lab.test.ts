@@ -375,10 +375,14 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
       expect(no.out.join("\n")).toMatch(/ip link set vnet0 master br0[\s\S]*Run it on hmfkvm01\? \[y\/N\]/);
       expect(no.err.join("\n")).toMatch(/not confirmed; nothing was changed/);
       expect((await linkState(lab, "vnet0")).master).toBeNull();
+      expect(fixesOf(result.incident).map((f) => [f.state, f.reason])).toEqual([
+        ["rejected", `declined by ${me}`],
+      ]);
 
       const yes = io();
       expect(await runFixCli([String(result.incident), "tap_not_enslaved", "--yes"], yes.io)).toBe(0);
       expect(yes.out.at(-1)).toMatch(/^fix #\d+: verified$/);
+      expect(fixesOf(result.incident).map((f) => f.state)).toEqual(["rejected", "verified"]);
       expect(await pings(lab, "vm1", BR0)).toBe(true);
       const trail = listAudit(w.db, { incidentId: result.incident });
       expect(trail[0]).toMatchObject({ actor: me, action: "fix_declined" });
@@ -466,6 +470,46 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
       input.end();
       await session;
     }
+  });
+
+  it("fails cleanly when the host cannot be reached, and ends fixes a stopped hostmedic left running", async () => {
+    await inject("tap_not_enslaved");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    await lab.sshd.stop();
+    try {
+      const sink = await click("run_fix", result.incident, "tap_not_enslaved", APPROVER);
+      const [fix] = fixesOf(result.incident);
+      expect(fix?.state).toBe("failed");
+      expect(sink.replies.at(-1)?.text).toMatch(/not run: cannot reach hmfkvm01 .*Nothing was changed/);
+      expect(actions(result.incident).at(-1)).toBe("fix_failed");
+    } finally {
+      await lab.sshd.start();
+    }
+    expect((await linkState(lab, "vnet0")).master).toBeNull();
+
+    // A process that died mid-fix leaves a running row; the next start of the service ends it.
+    const stuck = w.service.store.propose({
+      incidentId: result.incident,
+      host: lab.hostName,
+      cause: "tap_not_enslaved",
+      commands: { check: [], fix: ["ip link set vnet0 master br0"], rollback: [], verify: [] },
+      risky: false,
+      evidenceSha256: "0".repeat(64),
+      evidenceAt: w.clock.now.toISOString(),
+      proposedBy: ASKER,
+      expiresAt: w.clock.now.toISOString(),
+    });
+    expect(w.service.store.transition(stuck.id, "proposed", "approved", { approvedBy: APPROVER })).toBe(true);
+    expect(w.service.store.transition(stuck.id, "approved", "running")).toBe(true);
+    w.make(); // same clock: not stale yet
+    expect(w.service.store.get(stuck.id)?.state).toBe("running");
+    w.clock.now = new Date(w.clock.now.getTime() + 31 * 60_000);
+    w.make();
+    expect(w.service.store.get(stuck.id)?.state).toBe("failed");
+    expect(w.service.store.get(stuck.id)?.reason).toMatch(/hostmedic stopped while fix #\d+ was running/);
+    expect(listAudit(w.db, { fixId: stuck.id }).map((e) => [e.actor, e.action])).toEqual([
+      ["hostmedic", "fix_abandoned"],
+    ]);
   });
 
   it("cancels the dead-man timer of a risky fix once it is verified, so the fix stays", async () => {
