@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   App,
@@ -96,22 +96,20 @@ export function createSlackApp(
         : { retries: options.retries },
     timeout: 30_000,
   };
-  const routes = [{ path: "/healthz", method: ["GET"], handler: healthz(deps.db) }];
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: Receiver;
   if (mode === "socket") {
     receiver = new SocketModeReceiver({
       appToken: slack.appToken!,
       logger,
-      customRoutes: routes,
-      installerOptions: { clientOptions: { ...clientOptions }, port: config.port },
+      installerOptions: { clientOptions: { ...clientOptions } },
     });
   } else {
     httpReceiver = new HTTPReceiver({
       signingSecret: slack.signingSecret!,
       endpoints: "/slack/events",
       port: config.port,
-      customRoutes: routes,
+      customRoutes: [{ path: "/healthz", method: ["GET"], handler: healthz(deps.db) }],
       logger,
     });
     receiver = httpReceiver;
@@ -165,6 +163,29 @@ export function createSlackApp(
       return res.users ?? [];
     });
 
+  // Socket Mode needs no port; /healthz is served on PORT when it is free, and a busy port only
+  // costs the health check (Bolt's own route server would crash the process on EADDRINUSE).
+  let healthServer: Server | undefined;
+  const serveHealth = () =>
+    new Promise<number | undefined>((resolve) => {
+      const server = createServer((req, res) => {
+        if (req.method === "GET" && req.url?.split("?")[0] === "/healthz") return healthz(deps.db)(req, res);
+        res.writeHead(404).end();
+      });
+      server.once("error", (err) => {
+        log.warn(
+          { port: config.port, error: (err as NodeJS.ErrnoException).code },
+          "GET /healthz not served",
+        );
+        resolve(undefined);
+      });
+      server.listen({ port: config.port, host: options.host }, () => {
+        healthServer = server;
+        const address = server.address();
+        resolve(typeof address === "object" && address ? address.port : undefined);
+      });
+    });
+
   let started = false;
   return {
     api,
@@ -186,8 +207,9 @@ export function createSlackApp(
       if (mode === "socket") {
         await app.start();
         started = true;
-        log.info("connected to Slack in Socket Mode");
-        return {};
+        const port = await serveHealth();
+        log.info({ port }, "connected to Slack in Socket Mode");
+        return { port };
       }
       const server = (await (options.host
         ? httpReceiver!.start({ port: config.port, host: options.host })
@@ -201,6 +223,8 @@ export function createSlackApp(
     async stop() {
       if (started) await app.stop();
       started = false;
+      await new Promise<void>((r) => (healthServer ? healthServer.close(() => r()) : r()));
+      healthServer = undefined;
       await work.idle();
     },
   };

@@ -13,17 +13,6 @@ import { capturedLogger, fixture, jsonFixture, recordedServices } from "./servic
 
 const APP_TOKEN = "xapp-1-A0HOSTMEDIC-1234-socketmodetest";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe("Slack app in Socket Mode (local WebSocket server, as the Slack SDK tests itself)", () => {
   const fake = new FakeSlack();
   const captured = capturedLogger();
@@ -38,17 +27,16 @@ describe("Slack app in Socket Mode (local WebSocket server, as the Slack SDK tes
     dir = mkdtempSync(join(tmpdir(), "hostmedic-socket-"));
     db = openDatabase(join(dir, "medic.db"));
     const services = recordedServices(db, { stepMs: 20 });
-    port = await freePort();
     slack = createSlackApp(
-      { slack: { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl }, port },
+      { slack: { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl }, port: 0 },
       {
         conversation: new Conversation({ services, log: captured.log, source: "slack" }),
         db,
         log: captured.log,
       },
-      { retries: 0, postIntervalMs: 20 },
+      { retries: 0, postIntervalMs: 20, host: "127.0.0.1" },
     );
-    await slack.start();
+    port = (await slack.start()).port!;
   });
 
   afterAll(async () => {
@@ -127,5 +115,33 @@ describe("Slack app in Socket Mode (local WebSocket server, as the Slack SDK tes
   it("serves /healthz on PORT beside the socket", async () => {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
+  });
+
+  it("still connects when PORT is taken, saying that /healthz is not served", async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    const taken = (busy.address() as { port: number }).port;
+    const other = createSlackApp(
+      { slack: { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl }, port: taken },
+      {
+        conversation: new Conversation({
+          services: recordedServices(db),
+          log: captured.log,
+          source: "slack",
+        }),
+        db,
+        log: captured.log,
+      },
+      { retries: 0, host: "127.0.0.1" },
+    );
+    try {
+      expect(await other.start()).toEqual({ port: undefined });
+      expect(
+        captured.lines().some((l) => l.msg === "GET /healthz not served" && l.error === "EADDRINUSE"),
+      ).toBe(true);
+    } finally {
+      await other.stop();
+      await new Promise((r) => busy.close(r));
+    }
   });
 });
