@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { likePattern, searchTerms } from "./query.js";
+import { searchTerms } from "./query.js";
 import { bm25Window } from "./rank.js";
 
 export { likePattern, searchTerms } from "./query.js";
@@ -110,21 +110,18 @@ export function searchIncidents(
     );
     for (const r of rows) r.snippet = (snip.get(q, r.id) as { s: string } | undefined)?.s ?? null;
   } else {
-    // 1-2 character terms (大包, 丢包, vm): the trigram index cannot help, scan with LIKE.
-    const where = terms.all
-      .map(
-        () =>
-          "(symptom LIKE ? ESCAPE '\\' OR hosts LIKE ? ESCAPE '\\' OR causes LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR resolution LIKE ? ESCAPE '\\')",
-      )
-      .join(" AND ");
-    const params = terms.all.flatMap((t) => Array(5).fill(likePattern(t)) as string[]);
-    rows = db
-      .prepare(
-        `${SELECT}, 0 AS rank, NULL AS snippet FROM (
-           SELECT rowid FROM incidents_fts WHERE ${where} AND rowid != ? ORDER BY rowid DESC LIMIT ?
-         ) r JOIN incidents i ON i.id = r.rowid ORDER BY i.id DESC`,
-      )
-      .all(...params, exclude, limit) as Row[];
+    // 1-2 character terms (大包, 丢包, vm): the trigram index cannot help, so scan, newest first.
+    // instr() rather than LIKE: on an FTS5 table LIKE is handed to the trigram index, which
+    // reads every row the slow way when the pattern is under 3 characters.
+    const cols = COLUMNS.map((c) => `instr(lower(${c}), ?) > 0`).join(" OR ");
+    const where = terms.all.map(() => `(${cols})`).join(" AND ");
+    const params = terms.all.flatMap((t) => Array<string>(COLUMNS.length).fill(t));
+    rows = stmt(
+      db,
+      `${SELECT}, 0 AS rank, NULL AS snippet FROM (
+         SELECT rowid FROM incidents_fts WHERE ${where} AND rowid != ? ORDER BY rowid DESC LIMIT ?
+       ) r CROSS JOIN incidents i ON i.id = r.rowid ORDER BY r.rowid DESC`,
+    ).all(...params, exclude, limit) as Row[];
   }
   const causesOf = stmt(
     db,
