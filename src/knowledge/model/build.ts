@@ -79,6 +79,13 @@ export class Ctx {
           });
   }
 
+  /** Unicast routes of the main table (`ip route show table all` also lists local/broadcast entries). */
+  get mainRoutes() {
+    return (this.f.routes ?? []).filter(
+      (r) => (!r.table || r.table === "main") && (!("type" in r) || !r.type || r.type === "unicast"),
+    );
+  }
+
   ok(probe: string): boolean {
     return this.facts.status[probe] === "ok";
   }
@@ -105,7 +112,14 @@ export class Ctx {
     if (l.kind === "bridge" || l.flags.includes("LOOPBACK")) return false;
     const mac = l.address?.toLowerCase() ?? "";
     // libvirt gives every tap the guest MAC with the first byte fe (fa when the guest's is fe).
-    if ((l.kind === "veth" || l.kind === undefined) && /^(fe|fa):/.test(mac) && !this.isUplinkByFdb(l.ifname))
+    // A device holding a host address of a subnet is a host NIC (management, storage), whatever its MAC.
+    const hostNic = this.ipv4(l.ifname).some((a) => a.prefixlen < 32);
+    if (
+      (l.kind === "veth" || l.kind === undefined) &&
+      /^(fe|fa):/.test(mac) &&
+      !hostNic &&
+      !this.isUplinkByFdb(l.ifname)
+    )
       return true;
     return TAP_NAME.test(l.ifname) && !this.isUplinkByFdb(l.ifname);
   }
@@ -317,7 +331,10 @@ function buildTaps(c: Ctx): TapItem[] {
     const parent = l.parent ?? "";
     const parentIps = parent ? c.ipv4(parent) : [];
     // A routed tap (libvirt <forward mode='route'> with /32s, "Hetzner style"): a host route points at it.
-    const routedVia = (c.f.routes ?? []).find((r) => r.dev === l.ifname && r.dst !== "default" && !r.gateway);
+    // The kernel's connected route of an address on the device itself does not route a guest there.
+    const routedVia = c.mainRoutes.find(
+      (r) => r.dev === l.ifname && r.dst !== "default" && !r.gateway && r.protocol !== "kernel",
+    );
     const proxyOf = (name: string) => {
       const all = sysctlNum(c.f, "net.ipv4.conf.all.proxy_arp");
       const one = conf(c.f, name, "proxy_arp");
@@ -473,7 +490,7 @@ function buildBridges(c: Ctx, ports: PortItem[]): BridgeItem[] {
     const mine = ports.filter((p) => p.bridge === name);
     const addr = c.ipv4(name)[0];
     const subnet = addr ? networkOf(addr.local, addr.prefixlen) : "";
-    const routes = c.f.routes ?? [];
+    const routes = c.mainRoutes;
     const connectedRoute = routes.some((r) => r.dev === name && r.dst !== "default");
     const defaultRoute = c.defaultDev === name || (!!c.gateway && !!subnet && inPrefix(c.gateway, subnet));
     const virshNet = c.f.virsh?.networks.find((n) => n.bridge === name);

@@ -23,8 +23,7 @@ function lookup(c: Ctx, target: string): RouteLookup {
   const given = (c.f.routeLookups ?? []).find((r) => r.target === target);
   if (given) return given;
   let best: { len: number; dev?: string; gateway?: string } | undefined;
-  for (const r of c.f.routes ?? []) {
-    if (r.table && r.table !== "main") continue;
+  for (const r of c.mainRoutes) {
     const p = parsePrefix(r.dst);
     if (!p || !inPrefix(target, p)) continue;
     if (!best || p.len > best.len) best = { len: p.len, dev: r.dev, gateway: r.gateway };
@@ -38,7 +37,7 @@ function lookup(c: Ctx, target: string): RouteLookup {
 
 function mostSpecificRoute(c: Ctx, target: string, dev: string): string {
   let best: { len: number; dst: string } | undefined;
-  for (const r of c.f.routes ?? []) {
+  for (const r of c.mainRoutes) {
     if (r.dev !== dev) continue;
     const p = parsePrefix(r.dst);
     if (!p || !inPrefix(target, p)) continue;
