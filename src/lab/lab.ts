@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allocateSubnets, type Subnet } from "./alloc.js";
 import {
+  cleanupPrefix,
   cleanupPrefixSync,
   LAB_DIR_BASE,
   namespacesOfPrefix,
@@ -188,7 +189,7 @@ class RunningLab implements Lab {
   async down(): Promise<void> {
     if (this.down_) return;
     this.down_ = true;
-    cleanupPrefixSync(this.prefix);
+    await cleanupPrefix(this.prefix);
     untrackLab(this.prefix);
   }
 
