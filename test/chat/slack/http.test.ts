@@ -211,6 +211,21 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
     ).toEqual({ n: 1 });
   });
 
+  it("runs one diagnosis when Slack's retry arrives while the first delivery is still being handled", async () => {
+    const before = services.diagnoses;
+    const m = mention("kvm01 guest has no network");
+    const [a, b] = await Promise.all([event(m.body), event(m.body, { retryNum: 1 })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await fake.waitFor(() =>
+      threadMessages(fake, m.channel, m.ts).find((c) => /Diagnosis of/.test(String(c.args.text))),
+    );
+    await slack.idle();
+    expect(services.diagnoses).toBe(before + 1);
+    expect(threadMessages(fake, m.channel, m.ts).filter((c) => c.method === "chat.postMessage").length).toBe(
+      1,
+    );
+  });
+
   it("continues the incident for a follow-up in the same thread", async () => {
     const first = await diagnoseByMention("kvm01 vm 198.51.100.10 cannot reach the host");
     const incidentsBefore = (db.prepare("SELECT COUNT(*) AS n FROM incidents").get() as { n: number }).n;
