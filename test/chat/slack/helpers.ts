@@ -91,3 +91,67 @@ export function expectAllWithinLimits(fake: FakeSlack): number {
   }
   return checked;
 }
+
+export interface RunningMain {
+  base: string;
+  output(): string;
+  /** SIGTERM, then the exit code (SIGKILL and "timeout" after 10 s). */
+  stop(): Promise<number | null | "timeout">;
+}
+
+/** Starts the built `npm start` entry point (dist/src/main.js) and waits until GET /healthz answers. */
+export async function startMain(
+  mainJs: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<RunningMain> {
+  const { spawn } = await import("node:child_process");
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [mainJs], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => {
+    output += d;
+  });
+  child.stderr.on("data", (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode !== null) return child.exitCode;
+    child.kill("SIGTERM");
+    const code = await Promise.race([
+      exited,
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 10_000)),
+    ]);
+    if (code === "timeout") child.kill("SIGKILL");
+    return code;
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`main.js exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`main.js did not serve /healthz within 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, output: () => output, stop };
+}
