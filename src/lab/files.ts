@@ -8,7 +8,7 @@ export interface InventoryHost {
   port: number;
   user: string;
   keyFile: string;
-  /** e.g. "-o ProxyJump=root@192.0.2.6:22" for a host behind the bastion. */
+  /** e.g. `-o ProxyCommand="ssh ... -W %h:%p root@192.0.2.6"` for a host behind the bastion. */
   sshCommonArgs?: string;
 }
 

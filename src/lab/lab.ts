@@ -282,7 +282,11 @@ class RunningLab implements Lab {
         ...hosts[0]!,
         name: `${this.hostName}j`,
         group: "kvm_via_jump",
-        sshCommonArgs: `-o ProxyJump=root@${this.bastion.address}:22`,
+        // ProxyCommand rather than ProxyJump: ssh does not pass -i or UserKnownHostsFile on to the
+        // jump connection, and the bastion is no inventory host whose settings could be looked up.
+        sshCommonArgs:
+          `-o ProxyCommand="ssh -i ${this.keyFile} -o UserKnownHostsFile=${this.knownHostsFile} ` +
+          `-o StrictHostKeyChecking=yes -W %h:%p root@${this.bastion.address}"`,
       });
     }
     await writeText(this.inventoryFile, inventoryYaml(hosts));

@@ -64,17 +64,19 @@ describe.skipIf(labSkipReason())("lab", () => {
     });
   });
 
-  it("reaches the host through the bastion", async () => {
-    const b = lab.bastion!;
-    const opts = sshArgs(lab.keyFile, lab.knownHostsFile);
-    const proxy = ["ssh", ...opts, "-W", "%h:%p", `root@${b.address}`].join(" ");
+  it("reaches the host through the bastion with the ssh arguments the inventory gives", async () => {
+    const inv = parse(await readFile(lab.inventoryFile, "utf8"));
+    const viaJump = inv.all.children.kvm_via_jump.hosts[`${lab.hostName}j`];
+    const proxy = /^-o ProxyCommand="(.*)"$/.exec(viaJump.ansible_ssh_common_args)![1]!;
+    expect(proxy).toContain(`root@${lab.bastion!.address}`);
     const { stdout } = await run("ssh", [
-      ...opts,
+      ...sshArgs(lab.keyFile, lab.knownHostsFile),
       "-o",
       `ProxyCommand=${proxy}`,
-      `root@${lab.address}`,
+      `root@${viaJump.ansible_host}`,
       "echo $SSH_CLIENT",
     ]);
+    // The session comes in over the host<->bastion link, not the management link.
     expect(stdout.split(" ")[0]).toBe(NET.jumpLink.jump);
   });
 
