@@ -4,6 +4,7 @@
  * Goal: ≥ 500 diagnoses a second.
  */
 import { existsSync, readdirSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import type { SymptomCategory } from "../src/diagnosis/types.js";
 import { buildFacts } from "../src/facts/build.js";
@@ -53,14 +54,16 @@ function history(n: number): CaseRecord[] {
   }));
 }
 
+/** Diagnoses per second of wall time and per second of this process's CPU time. */
 async function rate(
   knowledge: ReturnType<typeof loadKnowledge>,
   inputs: ReturnType<typeof capturedFacts>,
   cases: CaseRecord[],
   ms: number,
-): Promise<number> {
+): Promise<{ wall: number; cpu: number }> {
   let n = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   while (performance.now() - t0 < ms) {
     const x = inputs[n % inputs.length]!;
     await knowledge.diagnose(
@@ -70,7 +73,8 @@ async function rate(
     );
     n++;
   }
-  return (n * 1000) / (performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  return { wall: (n * 1000) / (performance.now() - t0), cpu: (n * 1e6) / Math.max(1, c.user + c.system) };
 }
 
 const section: BenchSection = {
@@ -82,21 +86,25 @@ const section: BenchSection = {
     const knowledge = loadKnowledge();
     const inputs = capturedFacts();
     await rate(knowledge, inputs, [], 300); // warm-up: the engine's first runs compile conditions
-    const rows: Array<Array<string | number>> = [["case history", "diagnoses/s (median)", "runs"]];
+    const rows: Array<Array<string | number>> = [
+      ["case history", "diagnoses/s (median)", "per CPU-second", "runs"],
+    ];
     let worst = Number.POSITIVE_INFINITY;
     for (const n of [0, 200]) {
       const cases = history(n);
-      const rates: number[] = [];
-      for (let i = 0; i < out.runs; i++) rates.push(await rate(knowledge, inputs, cases, 1000));
-      const m = median(rates);
-      worst = Math.min(worst, m);
-      rows.push([`${n} cases`, m.toFixed(0), out.runs]);
+      const runs: { wall: number; cpu: number }[] = [];
+      for (let i = 0; i < out.runs; i++) runs.push(await rate(knowledge, inputs, cases, 1000));
+      const wall = median(runs.map((r) => r.wall));
+      worst = Math.min(worst, wall);
+      rows.push([`${n} cases`, wall.toFixed(0), median(runs.map((r) => r.cpu)).toFixed(0), out.runs]);
     }
     out.line(
       `${knowledge.rules.length} rules, ${inputs.length} captured hosts (${inputs.map((i) => i.name).join(", ")})`,
     );
     out.table(rows);
-    out.line(`goal ≥ 500 diagnoses/s: ${worst >= 500 ? "met" : "NOT met"}`);
+    out.line(
+      `goal ≥ 500 diagnoses/s: ${worst >= 500 ? "met" : "NOT met"} (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs)`,
+    );
   },
 };
 
