@@ -65,7 +65,10 @@ export async function run(argv: string[], io: CliIo, input: Readable = process.s
   }
   const incident = Number(incidentText);
   const config = loadConfig();
-  const log = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
+  // What the operator needs is printed; logs stay quiet unless LOG_LEVEL asks for debugging.
+  const log = createLogger({
+    level: config.logLevel === "debug" || config.logLevel === "trace" ? config.logLevel : "silent",
+  });
   const db = openDatabase(config.db);
   try {
     const service = fixServiceFromConfig(config, db, log, {

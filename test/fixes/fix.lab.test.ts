@@ -14,8 +14,10 @@ import { encodeValue } from "../../src/conversation/report.js";
 import type { Action, Reply } from "../../src/conversation/types.js";
 import { listAudit } from "../../src/fixes/store.js";
 import type { Fix } from "../../src/fixes/types.js";
+import { loadInventory } from "../../src/inventory/index.js";
 import { faults } from "../../src/lab/faults/index.js";
 import { createLogger } from "../../src/log.js";
+import { connectHost } from "../../src/transport/connect.js";
 import { labSkipReason, useLab } from "../support/lab.js";
 import {
   APPROVER,
@@ -36,7 +38,7 @@ const NAT_GUEST = "203.0.113.10";
 const INTERNET = "203.0.113.200";
 
 describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults", () => {
-  const lab = useLab({ prefix: "hmf" });
+  const lab = useLab({ prefix: "hmf", sshUsers: true });
   let w: FixWorld;
 
   // The catalog's own injection when the lab has it; the same commands as its §6 column otherwise.
@@ -510,6 +512,44 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     expect(listAudit(w.db, { fixId: stuck.id }).map((e) => [e.actor, e.action])).toEqual([
       ["hostmedic", "fix_abandoned"],
     ]);
+  });
+
+  it("changes nothing when the login user cannot become root (sudo -n wants a password)", async () => {
+    await inject("tap_not_enslaved");
+    const result = await w.diagnoseLab(`vm ${GUEST1} cannot reach the host`, [GUEST1], ["host_guest"]);
+    const user = lab.nonRootUser!;
+    const file = join(lab.dir, "inventory-nonroot.yml");
+    writeFileSync(
+      file,
+      [
+        "all:",
+        "  hosts:",
+        `    ${lab.hostName}:`,
+        `      ansible_host: ${lab.address}`,
+        `      ansible_user: ${user.name}`,
+        `      ansible_ssh_private_key_file: ${user.keyFile}`,
+        "",
+      ].join("\n"),
+    );
+    const unprivileged = w.make({
+      inventory: loadInventory(file),
+      connect: (h) => connectHost(h, { knownHosts: lab.knownHostsFile, connectTimeoutMs: 5_000 }),
+    });
+    const sink = await click(
+      "run_fix",
+      result.incident,
+      "tap_not_enslaved",
+      APPROVER,
+      recordingSink(),
+      unprivileged,
+    );
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("failed");
+    expect(sink.replies.at(-1)?.text).toMatch(
+      /could not record the current values[\s\S]*sudo[\s\S]*Nothing was changed/,
+    );
+    expect(actions(result.incident)).not.toContain("fix_fix");
+    expect((await linkState(lab, "vnet0")).master).toBeNull();
   });
 
   it("cancels the dead-man timer of a risky fix once it is verified, so the fix stays", async () => {
