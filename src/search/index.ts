@@ -93,22 +93,13 @@ export function searchIncidents(
         .slice(0, limit)
         .flatMap(({ id, s }) => {
           const row = meta.get(id) as Row | undefined;
-          return row ? [{ ...row, rank: -s, snippet: null }] : [];
+          const doc = docs.find((d) => d.rowid === id)!;
+          return row ? [{ ...row, rank: -s, snippet: snippet(doc.cols, plain) }] : [];
         });
     };
-    let q = ftsQuery("AND");
-    rows = ranked(q);
+    rows = ranked(ftsQuery("AND"));
     // Natural sentences rarely have every word in one incident: then any word will do.
-    if (rows.length === 0 && terms.fts.length > 1) {
-      q = ftsQuery("OR");
-      rows = ranked(q);
-    }
-    // Snippets only for the hits.
-    const snip = stmt(
-      db,
-      "SELECT snippet(incidents_fts, -1, '[', ']', '…', 12) AS s FROM incidents_fts WHERE incidents_fts MATCH ? AND rowid = ?",
-    );
-    for (const r of rows) r.snippet = (snip.get(q, r.id) as { s: string } | undefined)?.s ?? null;
+    if (rows.length === 0 && terms.fts.length > 1) rows = ranked(ftsQuery("OR"));
   } else {
     // 1-2 character terms (大包, 丢包, vm): the trigram index cannot help, so scan, newest first.
     // instr() rather than LIKE: on an FTS5 table LIKE is handed to the trigram index, which
@@ -142,6 +133,31 @@ export function searchIncidents(
     thread: r.thread,
     snippet: r.snippet ?? r.symptom.slice(0, 120),
   }));
+}
+
+/**
+ * The first place a term occurs, with some text around it and the term in [brackets], from the
+ * texts already read for ranking (FTS5's snippet() would run the query again for every hit).
+ */
+export function snippet(cols: string[], terms: string[], width = 48): string | null {
+  for (const text of cols) {
+    const lower = text.toLowerCase();
+    let at = -1;
+    let term = "";
+    for (const t of terms) {
+      const i = lower.indexOf(t.toLowerCase());
+      if (i !== -1 && (at === -1 || i < at)) {
+        at = i;
+        term = t;
+      }
+    }
+    if (at === -1) continue;
+    const start = Math.max(0, at - width);
+    const end = Math.min(text.length, at + term.length + width);
+    const line = `${start > 0 ? "…" : ""}${text.slice(start, at)}[${text.slice(at, at + term.length)}]${text.slice(at + term.length, end)}${end < text.length ? "…" : ""}`;
+    return line.replace(/\s+/g, " ");
+  }
+  return null;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
