@@ -187,6 +187,12 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
       await new Promise((r) => setTimeout(r, 500));
       const left = await lab.exec("host", ["pgrep", "-f", `sleep ${marker}`]);
       expect(left.code, left.stdout).toBe(1);
+      // The same through a single exec channel.
+      const single = await t.exec(`echo before; sleep ${marker}`, { timeoutMs: 1_000 });
+      expect(single).toMatchObject({ timedOut: true, exitCode: null, stdout: "before\n" });
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await lab.exec("host", ["pgrep", "-f", `sleep ${marker}`])).code).toBe(1);
+      expect((await t.exec("echo still-usable", { timeoutMs: 5_000 })).stdout).toBe("still-usable\n");
     } finally {
       await t.close();
     }
