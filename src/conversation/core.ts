@@ -29,6 +29,7 @@ export class Conversation {
     const lang = languageOf(text);
     const log = this.deps.log.child({ thread: msg.thread, user: msg.user });
     try {
+      if (msg.addressed === false && (text === "" || HELP.test(text) || SEARCH.test(text))) return;
       if (text === "" || HELP.test(text)) return await sink.post({ text: t("help", lang), language: lang });
       const search = SEARCH.exec(text);
       if (search) return await this.search(search[1]!.trim(), lang, sink);
@@ -100,6 +101,11 @@ export class Conversation {
     };
   }
 
+  /** Is there an incident in this thread (so that replies there may continue it)? */
+  hasIncident(channel: string, thread: string): boolean {
+    return this.deps.services.incidentByThread(channel, thread) !== undefined;
+  }
+
   hostNames(): string[] {
     return this.deps.services.inventoryNames().hosts;
   }
@@ -131,6 +137,13 @@ export class Conversation {
     const { services } = this.deps;
     const parsed = services.parse(text);
     const previous = services.incidentByThread(msg.channel, msg.thread);
+    if (
+      msg.addressed === false &&
+      !parsed.hosts.length &&
+      !parsed.targets.length &&
+      !parsed.categories.length
+    )
+      return;
     let hosts = parsed.hosts;
     // A follow-up in an incident's thread ("and 198.51.100.11?") keeps that incident's hosts.
     if (!hosts.length && previous) hosts = previous.hosts;

@@ -9,6 +9,11 @@ export interface IncomingMessage {
   thread: string;
   /** Channel or DM id; "console" in the terminal. */
   channel: string;
+  /**
+   * false for a reply in an incident's thread that did not mention the bot: people also talk to
+   * each other there, so it continues the incident only when it names a host, a target or a symptom.
+   */
+  addressed?: boolean;
 }
 
 export interface Button {

@@ -6,7 +6,10 @@ import type { Work } from "./work.js";
 
 /** What every surface's handlers get from app.ts. */
 export interface HandlerDeps {
-  conversation: Pick<Conversation, "handleMessage" | "handleAction" | "overview" | "hostNames">;
+  conversation: Pick<
+    Conversation,
+    "handleMessage" | "handleAction" | "overview" | "hostNames" | "hasIncident"
+  >;
   api: SlackApi;
   log: Logger;
   work: Work;
@@ -28,11 +31,11 @@ export async function converse(
   deps: HandlerDeps,
   where: ThreadRef,
   text: string,
-  options?: SinkOptions,
+  options?: SinkOptions & { addressed?: boolean },
 ): Promise<void> {
   const sink = sinkFor(deps, where, options);
   await deps.conversation.handleMessage(
-    { text, user: where.user, thread: where.thread, channel: where.channel },
+    { text, user: where.user, thread: where.thread, channel: where.channel, addressed: options?.addressed },
     sink,
   );
   await sink.flushed();

@@ -8,6 +8,7 @@ import { Conversation } from "../../../src/conversation/core.js";
 import { openDatabase } from "../../../src/store/db.js";
 import {
   commandBody,
+  eventBody,
   FakeSlack,
   interactionBody,
   type RecordedCall,
@@ -240,6 +241,44 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
     expect(
       (db.prepare("SELECT COUNT(*) AS n FROM incidents").get() as { n: number }).n,
     ).toBeGreaterThanOrEqual(incidentsBefore);
+  });
+
+  it("continues an incident for a thread reply without a mention, and ignores chatter there", async () => {
+    const first = await diagnoseByMention("kvm01 vm 198.51.100.10 cannot reach the host");
+    const reply = (text: string, n: number, threadTs = first.ts) => {
+      const ts = `${first.ts.split(".")[0]}.9${String(n).padStart(5, "0")}`;
+      return event(
+        eventBody(
+          {
+            type: "message",
+            channel: first.channel,
+            channel_type: "channel",
+            user: "U0BOB",
+            text,
+            ts,
+            thread_ts: threadTs,
+          },
+          `Ev0THREAD${n}${Date.now().toString(36)}`,
+        ),
+      );
+    };
+    // People talking to each other in the thread: no answer, no diagnosis.
+    const before = services.diagnoses;
+    expect((await reply("thanks, looking at it now", 1)).status).toBe(200);
+    // A reply in a thread that holds no incident is not ours either.
+    expect((await reply("and 198.51.100.11?", 2, "1764400000.000001")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    await slack.idle();
+    expect(services.diagnoses).toBe(before);
+    // A follow-up naming a target continues the incident in the same thread.
+    expect((await reply("and 198.51.100.11?", 3)).status).toBe(200);
+    await fake.waitFor(() => (services.diagnoses > before ? true : undefined), 15_000, "a second diagnosis");
+    await slack.idle();
+    const reports = threadMessages(fake, first.channel, first.ts).filter((c) =>
+      /Diagnosis of/.test(String(c.args.text)),
+    );
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    expect(services.diagnoses).toBe(before + 1);
   });
 
   it("answers a mention of an unknown host with the close matches, without diagnosing", async () => {
