@@ -8,11 +8,13 @@ import type { HostFacts } from "../facts/types.js";
 import { buildHostModel } from "./model/build.js";
 import { type HostModel, SUBJECT_FACT, SUBJECTS, type Subject } from "./model/fields.js";
 import { checkParam, type ParamKind } from "./patterns.js";
+import { compile, type Predicate } from "./predicate.js";
 import { score } from "./rank.js";
 import { TEXT_KIND } from "./schema.js";
 import { render, renderLenient } from "./template.js";
 import type {
   CaseRecord,
+  Condition,
   EvaluateRequest,
   Evaluation,
   LoadedRule,
@@ -36,7 +38,7 @@ export interface Knowledge {
 const pathResolver = (value: unknown, path: string): unknown =>
   value !== null && typeof value === "object" ? (value as Item)[path] : undefined;
 
-function withRequires(rule: RuleFile): Record<string, unknown> {
+export function withRequires(rule: RuleFile): Record<string, unknown> {
   const gates = rule.requires.map((p) => ({ fact: "probes", path: p, operator: "equal", value: "ok" }));
   return { all: [...gates, rule.conditions] };
 }
@@ -78,16 +80,15 @@ interface Hit {
 
 export function createKnowledge(rules: LoadedRule[]): Knowledge {
   const engines = new Map<Subject, Engine>();
+  const screens = new Map<Subject, Predicate[]>();
   for (const s of SUBJECTS) {
     const engine = new Engine([], { allowUndefinedFacts: false, pathResolver });
     let n = 0;
     for (const lr of rules)
       if (lr.rule.subject === s) {
-        engine.addRule({
-          name: lr.rule.id,
-          conditions: withRequires(lr.rule) as never,
-          event: { type: lr.rule.id },
-        });
+        const conditions = withRequires(lr.rule);
+        engine.addRule({ name: lr.rule.id, conditions: conditions as never, event: { type: lr.rule.id } });
+        screens.set(s, [...(screens.get(s) ?? []), compile(conditions as Condition)]);
         n++;
       }
     if (n > 0) engines.set(s, engine);
@@ -102,6 +103,8 @@ export function createKnowledge(rules: LoadedRule[]): Knowledge {
       for (const item of items) {
         const facts: Record<string, unknown> = { probes: status, host };
         facts[SUBJECT_FACT[subject]] = item;
+        // Most items break no rule: skip json-rules-engine for them (see predicate.ts).
+        if (!(screens.get(subject) ?? []).some((p) => p(facts))) continue;
         const { events } = await engine.run(facts);
         for (const e of events) {
           const loaded = byId.get(e.type);

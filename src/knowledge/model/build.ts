@@ -81,9 +81,19 @@ export class Ctx {
 
   /** Unicast routes of the main table (`ip route show table all` also lists local/broadcast entries). */
   get mainRoutes() {
-    return (this.f.routes ?? []).filter(
-      (r) => (!r.table || r.table === "main") && (!("type" in r) || !r.type || r.type === "unicast"),
+    return this.cached("mainRoutes", () =>
+      (this.f.routes ?? []).filter(
+        (r) => (!r.table || r.table === "main") && (!r.type || r.type === "unicast"),
+      ),
     );
+  }
+
+  private readonly memo = new Map<string, unknown>();
+  private cached<T>(key: string, make: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const v = make();
+    this.memo.set(key, v);
+    return v;
   }
 
   ok(probe: string): boolean {
@@ -96,8 +106,10 @@ export class Ctx {
 
   /** Global IPv4 addresses of an interface. */
   ipv4(name: string): { local: string; prefixlen: number }[] {
-    return (this.f.addresses ?? []).filter(
-      (a) => a.ifname === name && a.family === "inet" && a.scope !== "host" && !a.local.startsWith("127."),
+    return this.cached(`ipv4:${name}`, () =>
+      (this.f.addresses ?? []).filter(
+        (a) => a.ifname === name && a.family === "inet" && a.scope !== "host" && !a.local.startsWith("127."),
+      ),
     );
   }
 
@@ -107,6 +119,10 @@ export class Ctx {
 
   /** Is this link a guest-facing device (tap, macvtap, or a veth standing in for one)? */
   isTapLike(l: LinkFact): boolean {
+    return this.cached(`tap:${l.ifname}`, () => this.tapLikeUncached(l));
+  }
+
+  private tapLikeUncached(l: LinkFact): boolean {
     if (this.virshTargets.has(l.ifname)) return true;
     if (l.kind === "tun" || l.kind === "macvtap") return true;
     if (l.kind === "bridge" || l.flags.includes("LOOPBACK")) return false;
@@ -125,6 +141,10 @@ export class Ctx {
   }
 
   isUplinkByFdb(name: string): boolean {
+    return this.cached(`upfdb:${name}`, () => this.uplinkByFdbUncached(name));
+  }
+
+  private uplinkByFdbUncached(name: string): boolean {
     return (
       !!this.gatewayMac &&
       (this.f.fdb ?? []).some((e) => e.ifname === name && e.mac.toLowerCase() === this.gatewayMac)
@@ -140,6 +160,10 @@ export class Ctx {
   }
 
   role(l: LinkFact): string {
+    return this.cached(`role:${l.ifname}`, () => this.roleUncached(l));
+  }
+
+  private roleUncached(l: LinkFact): string {
     if (l.kind === "bridge") return "bridge";
     if (l.kind === "macvtap" || (l.kind === "macvlan" && this.virshTargets.has(l.ifname))) return "macvtap";
     if (this.isTapLike(l)) return "tap";

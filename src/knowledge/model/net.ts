@@ -1,6 +1,23 @@
 /** IPv4 arithmetic for the host model: enough for prefix membership and longest-prefix match. */
 
+// Rules and firewall scans compare the same few addresses many times: parse each string once.
+const ipCache = new Map<string, number | null>();
+const prefixCache = new Map<string, Prefix | null>();
+const CACHE_MAX = 4096;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 export function ipToInt(ip: string): number | null {
+  const hit = ipCache.get(ip);
+  if (hit !== undefined) return hit;
+  return remember(ipCache, ip, ipToIntUncached(ip));
+}
+
+function ipToIntUncached(ip: string): number | null {
   const parts = ip.split(".");
   if (parts.length !== 4) return null;
   let n = 0;
@@ -20,6 +37,12 @@ export interface Prefix {
 
 /** "a.b.c.d/n", a bare address (/32) or "default" (/0). */
 export function parsePrefix(text: string): Prefix | null {
+  const hit = prefixCache.get(text);
+  if (hit !== undefined) return hit;
+  return remember(prefixCache, text, parsePrefixUncached(text));
+}
+
+function parsePrefixUncached(text: string): Prefix | null {
   if (text === "default") return { base: 0, len: 0 };
   const [addr, lenText] = text.split("/");
   const ip = ipToInt(addr ?? "");
