@@ -1,9 +1,18 @@
 import { type LoadedRule, loadRules } from "../knowledge/index.js";
 import type { CauseTitles } from "../store/incidents.js";
 
-/** Cause titles in English and Chinese from the loaded rules (templates stay as written). */
+/** A title template without its {{parameters}}, for search and for the other language's column. */
+const plain = (template: string) =>
+  template
+    .replace(/\{\{\s*\w+\s*\}\}/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+
+/** Cause titles in English and Chinese from the loaded rules, parameters left out. */
 export function causeTitlesFrom(rules: readonly LoadedRule[]): CauseTitles {
-  const map = new Map(rules.map((r) => [r.rule.id, { en: r.rule.title.en, zh: r.rule.title.zh }]));
+  const map = new Map(
+    rules.map((r) => [r.rule.id, { en: plain(r.rule.title.en), zh: plain(r.rule.title.zh) }]),
+  );
   return (id) => map.get(id);
 }
 

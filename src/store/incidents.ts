@@ -187,14 +187,18 @@ export class IncidentStore {
           `INSERT INTO findings (diagnosis_id, cause, rank, confidence, title, title_zh, evidence, commands)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         );
+        // The finding's own title is rendered with its values, in the language of the request;
+        // the other language comes from the cause's title without values.
+        const zh = this.get(incidentId)?.language === "zh";
         d.causes.forEach((f: Finding, i) => {
+          const t = this.titles(f.id);
           insertFinding.run(
             diagnosisId,
             f.id,
             i + 1,
             f.confidence,
-            this.titles(f.id)?.en ?? f.title,
-            this.titles(f.id)?.zh ?? null,
+            zh ? (t?.en ?? f.title) : f.title,
+            zh ? f.title : (t?.zh ?? null),
             JSON.stringify(f.evidence),
             JSON.stringify({ check: f.check, fix: f.fix, rollback: f.rollback, verify: f.verify }),
           );

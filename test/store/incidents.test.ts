@@ -115,6 +115,19 @@ describe("IncidentStore", () => {
     expect(row.hosts).toBe("kvm01 kvm");
   });
 
+  it("keeps the rendered title in the request's language and the cause title in the other", () => {
+    const id = incidents.create({ ...base, language: "zh", symptom: "宿主机和虚拟机网络不通" });
+    incidents.recordDiagnosis(
+      id,
+      diagnosed("kvm01", [
+        finding("tap_not_enslaved", 0.9, { title: "虚拟机的 tap 接口 vnet0 没有接入任何网桥" }),
+      ]),
+    );
+    const f = incidents.detail(id)!.diagnoses[0]!.findings[0]!;
+    expect(f.title_zh).toBe("虚拟机的 tap 接口 vnet0 没有接入任何网桥");
+    expect(f.title).toBe(TITLES.tap_not_enslaved!.en);
+  });
+
   it("records a host that could not be reached, with its error and partial evidence", () => {
     const id = incidents.create(base);
     incidents.recordDiagnosis(id, {
