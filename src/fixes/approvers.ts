@@ -30,7 +30,12 @@ export class Approvers {
     if (hit && this.now() - hit.at < this.ttlMs) return hit.users;
     if (!this.lookup) return new Set();
     // A failed lookup denies (never approves by accident) and is not cached, so the next click retries.
-    const users = new Set(await this.lookup(group).catch(() => [] as string[]));
+    let users: Set<string>;
+    try {
+      users = new Set(await this.lookup(group));
+    } catch {
+      return new Set();
+    }
     this.cache.set(group, { users, at: this.now() });
     return users;
   }
