@@ -1,7 +1,7 @@
 import type { Language } from "../diagnosis/types.js";
 
 /** Every sentence the fix flow says, in both languages. */
-const M = {
+export const FIX_MESSAGES = {
   notApprover: {
     en: "Only approvers (MEDIC_APPROVERS) may run or roll back fixes; nothing was changed.",
     zh: "只有审批人（MEDIC_APPROVERS）可以执行或回滚修复；未做任何更改。",
@@ -113,8 +113,8 @@ const M = {
   error: { en: "Fix #{fix} stopped: {error}", zh: "修复 #{fix} 中止：{error}" },
 } as const;
 
-export type FixMessage = keyof typeof M;
+export type FixMessage = keyof typeof FIX_MESSAGES;
 
 export function fm(key: FixMessage, lang: Language, vars: Record<string, string | number> = {}): string {
-  return M[key][lang].replace(/\{(\w+)\}/g, (w, k: string) => (k in vars ? String(vars[k]) : w));
+  return FIX_MESSAGES[key][lang].replace(/\{(\w+)\}/g, (w, k: string) => (k in vars ? String(vars[k]) : w));
 }
