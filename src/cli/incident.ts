@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import { loadConfig } from "../config.js";
 import { loadCauseTitles } from "../diagnosis/titles.js";
+import { CAUSE_IDS } from "../knowledge/causes.js";
 import { FeedbackError } from "../store/cases.js";
 import { openDatabase } from "../store/db.js";
 import type { IncidentDetail, IncidentSummary } from "../store/incidents.js";
@@ -121,6 +122,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       case "confirm":
       case "reject": {
         const cause = more[0]!;
+        if (!(CAUSE_IDS as readonly string[]).includes(cause)) {
+          const fired = repos.incidents.causes(id!);
+          io.err(
+            `hostmedic incident: "${cause}" is not a known cause id${fired.length ? `; causes found in incident #${id}: ${fired.join(", ")}` : ""}`,
+          );
+          return EXIT.usage;
+        }
         const n =
           sub === "confirm"
             ? repos.cases.confirm(id!, cause, who(), note)

@@ -100,7 +100,7 @@ describe("hostmedic incident", () => {
     ).toEqual([zhIncident]);
   });
 
-  it("exits 2 on bad usage and 1 on an unknown incident or a bad cause id", async () => {
+  it("exits 2 on bad usage or an unknown cause, and 1 on an unknown incident", async () => {
     for (const args of [
       [],
       ["frob"],
@@ -115,9 +115,10 @@ describe("hostmedic incident", () => {
     const missing = await run(["incident", "show", "999"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("no incident #999");
-    const bad = await run(["incident", "confirm", String(tapIncident), "Not-A-Cause"]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("not a cause id");
+    const bad = await run(["incident", "confirm", String(tapIncident), "tap_not_enslavd"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"tap_not_enslavd" is not a known cause id; causes found in incident');
+    expect(bad.stderr).toContain("tap_not_enslaved");
     expect((await run(["incident", "--help"])).code).toBe(0);
   });
 });
