@@ -164,6 +164,12 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
       expect(err.status).toBe("unreachable");
       expect(err.message).toContain("ECONNREFUSED");
       expect(Date.now() - started).toBeLessThan(2_000);
+      // Through the jump host: the bastion answers, the target behind it does not.
+      const viaJump = await failure(connectSsh(host2(`${lab.hostName}j`), opts));
+      expect(viaJump.status).toBe("unreachable");
+      expect(viaJump.message).toContain(
+        `jump host ${lab.bastion!.address} cannot reach ${lab.address}:${lab.port}`,
+      );
     } finally {
       await lab.sshd.start();
     }
