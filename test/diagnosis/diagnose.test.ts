@@ -194,6 +194,32 @@ describe("diagnose (replayed evidence)", () => {
     },
   );
 
+  it.skipIf(!hasSshKeygen())("one unreachable host of a group does not stop the others", async () => {
+    const port = await closedPort();
+    const key = join(t.dir, "id_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    const d = deps(
+      { kvm01: tap },
+      {
+        inventory: inventory({ kvm01: ["127.0.0.1", 22], kvm09: ["127.0.0.1", port] }),
+        connect: (host) =>
+          host.name === "kvm01"
+            ? Promise.resolve(replayTransport(tap))
+            : connectHost(host, {
+                knownHosts: join(t.dir, "known_hosts"),
+                sshKey: key,
+                connectTimeoutMs: 3000,
+              }),
+      },
+    );
+    const result = await diagnose(request(["kvm"]), d);
+    const byHost = Object.fromEntries(result.hosts.map((h) => [h.host, h]));
+    expect(byHost.kvm01!.status).toBe("diagnosed");
+    expect(byHost.kvm01!.causes[0]!.id).toBe("tap_not_enslaved");
+    expect(byHost.kvm09!.status).toBe("unreachable");
+    expect(result.similar_incidents).toEqual([]);
+  });
+
   it("an unknown host throws before anything is stored", async () => {
     await expect(diagnose(request(["kvm1"]), deps({ kvm01: tap }))).rejects.toThrow(UnknownHostError);
     expect(repositories(t.db).incidents.recent(5)).toEqual([]);
