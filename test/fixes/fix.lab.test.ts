@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config.js";
 import { Conversation } from "../../src/conversation/core.js";
 import { encodeValue } from "../../src/conversation/report.js";
 import type { Action, Reply } from "../../src/conversation/types.js";
+import { normalise } from "../../src/fixes/snapshot.js";
 import { listAudit } from "../../src/fixes/store.js";
 import type { Fix } from "../../src/fixes/types.js";
 import { loadInventory } from "../../src/inventory/index.js";
@@ -46,6 +47,7 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     tap_not_enslaved: [["ip", "link", "set", "vnet0", "nomaster"]],
     ip_forward_disabled: [["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]],
     bridge_down: [["ip", "link", "set", "br0", "down"]],
+    masquerade_missing: [["iptables", "-t", "nat", "-F", "LIBVIRT_PRT"]],
   };
   async function inject(id: string): Promise<void> {
     if (faults.has(id)) return lab.fault(id);
@@ -203,6 +205,35 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     const again = await click("rollback_fix", result.incident, "tap_not_enslaved", APPROVER);
     expect(again.replies[0]?.ephemeral).toBe(true);
     expect(again.replies[0]?.text).toMatch(/rolled_back/);
+  });
+
+  it("records the iptables ruleset before a firewall fix and puts exactly it back on rollback", async () => {
+    const healthy = join(lab.dir, "iptables-healthy.rules");
+    writeFileSync(healthy, (await lab.exec("host", ["iptables-save"])).stdout);
+    try {
+      await inject("masquerade_missing");
+      expect(await pings(lab, "vm3", INTERNET)).toBe(false);
+      const broken = normalise("iptables", (await lab.exec("host", ["iptables-save"])).stdout);
+      const result = await w.diagnoseLab(
+        `vm ${NAT_GUEST} cannot reach the internet ${INTERNET}`,
+        [NAT_GUEST],
+        ["guest_outside"],
+      );
+      expect(result.hosts[0]?.causes.map((c) => c.id)).toContain("masquerade_missing");
+      await click("run_fix", result.incident, "masquerade_missing", APPROVER);
+      const [fix] = fixesOf(result.incident);
+      expect(fix?.state).toBe("verified");
+      expect(fix?.recorded?.map((r) => r.kind)).toEqual(["iptables"]);
+      expect(await pings(lab, "vm3", INTERNET)).toBe(true);
+      expect(normalise("iptables", (await lab.exec("host", ["iptables-save"])).stdout)).not.toBe(broken);
+
+      await click("rollback_fix", result.incident, "masquerade_missing", APPROVER2);
+      expect(w.service.store.get(fix!.id)?.result?.restored).toBe(true);
+      expect(normalise("iptables", (await lab.exec("host", ["iptables-save"])).stdout)).toBe(broken);
+      expect(await pings(lab, "vm3", INTERNET)).toBe(false);
+    } finally {
+      await lab.exec("host", ["sh", "-c", `iptables-restore < ${healthy}`]);
+    }
   });
 
   it("runs the fix once when two approvers click at the same time (ip_forward_disabled, NAT guest reaches the internet)", async () => {
