@@ -1,7 +1,7 @@
 import type { HostFacts } from "../facts/types.js";
 import type { CollectOptions } from "./collect.js";
 import type { InventoryHost } from "../inventory/types.js";
-import type { EvidenceBundle, Probe, ProbeContext } from "../probes/types.js";
+import type { Evidence, EvidenceBundle, Probe, ProbeContext } from "../probes/types.js";
 import { similarIncidents } from "../search/similar.js";
 import type { CaseRecord } from "../store/cases.js";
 import type { Repositories } from "../store/repositories.js";
@@ -89,8 +89,12 @@ function toFinding(f: Finding): Finding {
   return out;
 }
 
-function partialOf(err: unknown): EvidenceBundle | undefined {
+function partialOf(err: unknown, host: string, targets: string[]): EvidenceBundle | undefined {
   const p = (err as { partial?: unknown }).partial;
+  // collect attaches the evidence gathered before the connection was lost (Evidence[]).
+  if (Array.isArray(p)) {
+    return { version: 1, host, time: new Date().toISOString(), targets, evidence: p as Evidence[] };
+  }
   if (p && typeof p === "object" && Array.isArray((p as EvidenceBundle).evidence)) return p as EvidenceBundle;
   return undefined;
 }
@@ -136,7 +140,7 @@ async function diagnoseHost(
     if (evaluation.distinguish) d.distinguish = evaluation.distinguish;
     return d;
   } catch (err) {
-    const partial = bundle ?? partialOf(err);
+    const partial = bundle ?? partialOf(err, host.name, request.targets);
     if (err instanceof TransportError || (err as { status?: unknown }).status !== undefined) {
       const te = err as TransportError;
       deps.log.warn({ host: host.name, status: te.status, err: te.message }, "host could not be diagnosed");
