@@ -420,6 +420,29 @@ function portFlags(c: Ctx, l: LinkFact) {
   };
 }
 
+/**
+ * Without virsh or libvirt's fe: tap MACs, a pinned guest MAC is still foreign on a tap that has
+ * learned its own guest's MAC (a tap carries one vNIC): its owner is the one sibling tap that has
+ * learned no guest MAC, because its guest's frames are pinned elsewhere.
+ */
+function ownerByElimination(c: Ctx, port: LinkFact, mac: string): string {
+  if (!c.isTapLike(port)) return "";
+  const learnedOn = (name: string) =>
+    (c.f.fdb ?? []).filter(
+      (e) =>
+        e.ifname === name &&
+        e.state === "" &&
+        !e.flags.includes("self") &&
+        isUnicast(e.mac) &&
+        !c.hostMacs.has(e.mac.toLowerCase()),
+    );
+  if (!learnedOn(port.ifname).some((e) => e.mac.toLowerCase() !== mac.toLowerCase())) return "";
+  const silent = c
+    .portsOf(port.master ?? "")
+    .filter((s) => s.ifname !== port.ifname && c.isTapLike(s) && learnedOn(s.ifname).length === 0);
+  return silent.length === 1 ? silent[0]!.ifname : "";
+}
+
 function mode(values: number[]): number {
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -459,7 +482,7 @@ function buildPorts(c: Ctx): PortItem[] {
     for (const e of c.f.fdb ?? []) {
       if (e.ifname !== l.ifname || !(e.state === "static" || e.flags.includes("sticky"))) continue;
       if (c.hostMacs.has(e.mac.toLowerCase())) continue;
-      const owner = c.tapOfMac(e.mac, true);
+      const owner = c.tapOfMac(e.mac, true) || ownerByElimination(c, l, e.mac);
       if (owner && owner !== l.ifname) {
         foreignStaticMac = e.mac.toLowerCase();
         foreignOwner = owner;
@@ -601,14 +624,17 @@ function buildBridges(c: Ctx, ports: PortItem[]): BridgeItem[] {
   return out;
 }
 
-/** A NIC-like link that is in no bridge and carries no address: the uplink that fell out. */
+/**
+ * A NIC-like link that is in no bridge and carries no address: the uplink that fell out. Links that
+ * look like uplinks (kind, name, FDB) come first; any other plain link without an address is next.
+ */
 function strayNic(c: Ctx): string {
-  for (const l of c.links.values()) {
-    if (l.master || c.ipv4(l.ifname).length > 0) continue;
-    if (c.role(l) !== "uplink") continue;
-    return l.ifname;
-  }
-  return "";
+  const free = [...c.links.values()].filter(
+    (l) => !l.master && c.ipv4(l.ifname).length === 0 && !l.flags.includes("LOOPBACK") && l.kind !== "bridge",
+  );
+  const uplink = free.find((l) => c.role(l) === "uplink");
+  if (uplink) return uplink.ifname;
+  return free.find((l) => c.role(l) === "other" && (l.kind === "veth" || l.kind === undefined))?.ifname ?? "";
 }
 
 function buildUplinks(c: Ctx): UplinkItem[] {
@@ -781,9 +807,13 @@ function buildHost(c: Ctx): HostItem {
   const inNft = fw.nftAnyDrop(f, "input");
   const ipt = f.iptables?.chains.find((x) => x.table === "filter" && x.name === "FORWARD");
   // Duplicate MACs: one MAC answering for two IPs in the neighbour table, or two taps with one MAC.
+  // An address nobody answers ARP for any more (arping silent) is a stale cache entry, not a second
+  // live owner of the MAC: a guest that changed its address is not a duplicate MAC.
+  const arpDead = (ip: string) =>
+    (f.arping ?? []).some((a) => a.target === ip && (a.sent ?? 0) > 0 && a.macs.length === 0);
   const macIps = new Map<string, Set<string>>();
   for (const n of f.neighbours ?? [])
-    if (n.lladdr && ipToInt(n.dst) !== null && !c.hostMacs.has(n.lladdr.toLowerCase()))
+    if (n.lladdr && ipToInt(n.dst) !== null && !c.hostMacs.has(n.lladdr.toLowerCase()) && !arpDead(n.dst))
       (
         macIps.get(n.lladdr.toLowerCase()) ??
         macIps.set(n.lladdr.toLowerCase(), new Set()).get(n.lladdr.toLowerCase())!

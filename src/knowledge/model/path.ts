@@ -128,8 +128,22 @@ function guestPath(
   ownerBridge: BridgeItem | undefined,
   breakAt: BreakAt,
 ): void {
-  const tap = items.taps.find((t) => t.name === p.tap);
+  let tap = items.taps.find((t) => t.name === p.tap);
   const expected = tap?.expectedBridge || ownerBridge?.name || guest?.bridge || "";
+  if (!tap) {
+    // The target's ARP entry lost its MAC, so no tap is known for it. A single broken tap of that
+    // bridge whose guest has no known address is, most likely, the target's.
+    const broken = items.taps.filter(
+      (t) =>
+        !t.guestIp &&
+        (t.master === expected || (!t.enslaved && t.expectedBridge === expected)) &&
+        (!t.adminUp || !t.carrier || !t.enslaved || (t.portState !== "" && t.portState !== "forwarding")),
+    );
+    if (broken.length === 1) {
+      tap = broken[0];
+      p.tap = tap?.name ?? "";
+    }
+  }
   p.expectedDev = expected;
   p.bridge = expected;
   p.expectedProxyArp = items.bridges.find((b) => b.name === expected)?.proxyArp ?? -1;
@@ -165,7 +179,18 @@ function guestPath(
   if (BAD_NEIGH.test(p.neighState)) {
     breakAt("neigh", p.tap || rl.dev || "", `ARP for ${p.target} is ${p.neighState}`);
     if (!tap) p.guestMoved = movedGuest(c, items, p.target, expected);
+  } else if (p.neighMac && p.pingFailed && arpSilent(c, p.target)) {
+    // The cache still holds the MAC (entries stay REACHABLE for a while after the guest changed its
+    // address), but nobody answers ARP for the target any more: the guest behind that MAC may now
+    // answer from another address.
+    p.guestMoved = movedGuest(c, items, p.target, expected, p.neighMac);
   }
+}
+
+/** arping was sent to the target and no MAC answered. */
+export function arpSilent(c: Ctx, target: string): boolean {
+  const a = (c.f.arping ?? []).find((x) => x.target === target);
+  return !!a && (a.sent ?? 0) > 0 && a.macs.length === 0;
 }
 
 /**
@@ -173,13 +198,13 @@ function guestPath(
  * bridge answers from an address no request names, seen recently, that guest was probably
  * re-addressed (wrong static IP or prefix): its IP, for subnet_mismatch.
  */
-function movedGuest(c: Ctx, items: Items, target: string, bridge: string): string {
+function movedGuest(c: Ctx, items: Items, target: string, bridge: string, mac = ""): string {
   const known = new Set(c.targets);
   const candidates = items.guests.filter(
     (g) =>
       g.ip !== target &&
       !known.has(g.ip) &&
-      g.tap &&
+      (mac ? g.mac === mac : !!g.tap) &&
       g.bridge === bridge &&
       /REACHABLE|STALE|DELAY|PROBE/.test(g.neighState),
   );
