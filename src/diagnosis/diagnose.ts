@@ -1,11 +1,11 @@
 import type { HostFacts } from "../facts/types.js";
-import type { CollectOptions } from "./collect.js";
 import type { InventoryHost } from "../inventory/types.js";
 import type { Evidence, EvidenceBundle, Probe, ProbeContext } from "../probes/types.js";
 import { similarIncidents } from "../search/similar.js";
 import type { CaseRecord } from "../store/cases.js";
 import type { Repositories } from "../store/repositories.js";
 import { type Transport, TransportError } from "../transport/types.js";
+import type { CollectOptions } from "./collect.js";
 import { evidenceNotes } from "./notes.js";
 import type {
   DiagnosisRequest,
@@ -48,7 +48,10 @@ export interface DiagnoseDeps {
   /** Opens a transport to one host (ssh, or local for localhost). */
   connect(host: InventoryHost): Promise<Transport>;
   /** Runs the probes; a TransportError may carry `partial` evidence. */
-  collect(transport: Transport, options: Pick<CollectOptions, "probes" | "ctx" | "onProgress">): Promise<EvidenceBundle>;
+  collect(
+    transport: Transport,
+    options: Pick<CollectOptions, "probes" | "ctx" | "onProgress">,
+  ): Promise<EvidenceBundle>;
   /** The probes for a request: a fixed list or selectProbes. */
   probes: Probe[] | ((ctx: ProbeContext) => Probe[]);
   buildFacts(bundle: EvidenceBundle): HostFacts;
