@@ -26,7 +26,9 @@ import {
   buildMacvtap,
   buildRouted,
   buildSecondBridge,
+  FAR_INDEX,
   ipBatch,
+  settle,
   type TopologyContext,
 } from "./topology.js";
 import { ensureNonRootUser, NON_ROOT_USER } from "./user.js";
@@ -174,6 +176,7 @@ class RunningLab implements Lab {
         break;
     }
     this.enabled.add(extra);
+    await settle(this.namespaces.host);
     await this.saveState();
   }
 
@@ -294,6 +297,7 @@ class RunningLab implements Lab {
     for (const [extra, on] of Object.entries(options.extras ?? {})) {
       if (on) await this.enable(extra as Extra);
     }
+    await settle(this.namespaces.host);
     await this.saveState();
   }
 
@@ -301,10 +305,10 @@ class RunningLab implements Lab {
     const { host, jump: jumpNs } = this.namespaces;
     await addNamespaces(this.ctx, ["jump"]);
     await ipBatch([
-      `link add ${this.prefix}j0 type veth peer name mgmt0 netns ${jumpNs}`,
+      `link add mgmt0 netns ${jumpNs} index ${FAR_INDEX + 1} type veth peer name ${this.prefix}j0`,
       `addr add ${jump.root}/${jump.prefixLen} dev ${this.prefix}j0`,
       `link set ${this.prefix}j0 up`,
-      `link add hostlink netns ${jumpNs} type veth peer name jump0 netns ${host}`,
+      `link add hostlink netns ${jumpNs} index ${FAR_INDEX} type veth peer name jump0 netns ${host}`,
     ]);
     const link = NET.jumpLink;
     await Promise.all([

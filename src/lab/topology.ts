@@ -1,4 +1,4 @@
-import { inNs, runOk } from "./exec.js";
+import { inNs, run, runOk } from "./exec.js";
 import { GUESTS, type GuestPlan, NET, type NsKey, nsName } from "./plan.js";
 
 /** What the builders need to know about one lab instance. */
@@ -25,11 +25,19 @@ export async function addNamespaces(ctx: TopologyContext, keys: NsKey[]): Promis
   await ipBatch(keys.map((k) => `netns add ${ns(ctx, k)}`));
 }
 
+/**
+ * ifindex for the far ends of veths. The kernel applies a carrier change at once only when a veth's
+ * ifindex differs from its peer's (linkwatch "urgent" event); two fresh namespaces both numbering
+ * their first link 2 would delay eno1's carrier by a second. iproute2 honours `index` only on the
+ * first-named end, so the far end is named first and the host end is the peer.
+ */
+export const FAR_INDEX = 100;
+
 /** `link add` of a guest's tap (in the host) with its NIC in the guest namespace, from the root namespace. */
 function guestVeth(ctx: TopologyContext, g: GuestPlan): string {
   return (
-    `link add ${g.tap} netns ${ns(ctx, "host")} address ${g.tapMac} type veth ` +
-    `peer name eth0 netns ${ns(ctx, g.ns)} address ${g.mac}`
+    `link add eth0 netns ${ns(ctx, g.ns)} address ${g.mac} index ${FAR_INDEX} type veth ` +
+    `peer name ${g.tap} netns ${ns(ctx, "host")} address ${g.tapMac}`
   );
 }
 
@@ -94,11 +102,11 @@ export async function buildCore(ctx: TopologyContext): Promise<void> {
   const { vm1, vm2, vm3 } = GUESTS;
   await addNamespaces(ctx, ["host", "out", "vm1", "vm2", "vm3"]);
   await ipBatch([
-    `link add eno1 netns ${host} address ${NET.br0.mac} type veth peer name lan0 netns ${out} address ${NET.outMac}`,
+    `link add lan0 netns ${out} address ${NET.outMac} index ${FAR_INDEX} type veth peer name eno1 netns ${host} address ${NET.br0.mac}`,
     guestVeth(ctx, vm1),
     guestVeth(ctx, vm2),
     guestVeth(ctx, vm3),
-    `link add ${ctx.prefix}m0 type veth peer name mgmt0 netns ${host}`,
+    `link add mgmt0 netns ${host} index ${FAR_INDEX} type veth peer name ${ctx.prefix}m0`,
     `addr add ${ctx.mgmt.root}/${ctx.mgmt.prefixLen} dev ${ctx.prefix}m0`,
     `link set ${ctx.prefix}m0 up`,
   ]);
@@ -145,6 +153,22 @@ export async function buildCore(ctx: TopologyContext): Promise<void> {
   ]);
 }
 
+/**
+ * Waits until every link that is up in the host namespace has carrier (bridge ports forwarding), so
+ * that the first capture after labUp sees the healthy host and not links still coming up.
+ */
+export async function settle(hostNs: string, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await run(["ip", "-n", hostNs, "-j", "link", "show"]);
+    const links =
+      r.code === 0 ? (JSON.parse(r.stdout || "[]") as { flags?: string[]; linkinfo?: unknown }[]) : [];
+    const waiting = links.filter((l) => l.flags?.includes("UP") && l.flags.includes("NO-CARRIER"));
+    if (r.code === 0 && waiting.length === 0) return;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+
 /** #21: guest vm5 on a macvlan (bridge mode) of eno3, whose wire ends in the LAN namespace `${P}lan`. */
 export async function buildMacvtap(ctx: TopologyContext): Promise<void> {
   const host = ns(ctx, "host");
@@ -152,7 +176,7 @@ export async function buildMacvtap(ctx: TopologyContext): Promise<void> {
   const g = GUESTS.vm5;
   await addNamespaces(ctx, ["lan", "vm5"]);
   await ipBatch([
-    `link add eno3 netns ${host} address ${NET.eno3.mac} type veth peer name lan0 netns ${lan}`,
+    `link add lan0 netns ${lan} index ${FAR_INDEX} type veth peer name eno3 netns ${host} address ${NET.eno3.mac}`,
   ]);
   // libvirt type='direct' creates macvtapN on the parent; a macvlan is the same driver family and,
   // unlike a macvtap char device, can be handed to a namespace that plays the guest.
@@ -211,7 +235,7 @@ export async function buildSecondBridge(ctx: TopologyContext): Promise<void> {
   const g = GUESTS.vm4;
   await addNamespaces(ctx, ["vm4"]);
   await ipBatch([
-    `link add eno2 netns ${host} address ${NET.br1.mac} type veth peer name lan1 netns ${out}`,
+    `link add lan1 netns ${out} index ${FAR_INDEX + 1} type veth peer name eno2 netns ${host} address ${NET.br1.mac}`,
     guestVeth(ctx, g),
   ]);
   await Promise.all([
