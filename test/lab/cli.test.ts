@@ -1,6 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/lab.js";
-import { cleanupPrefix, namespacesOfPrefix, rootLinksOfPrefix } from "../../src/lab/cleanup.js";
+import {
+  cleanupPrefix,
+  cleanupStalePrefix,
+  namespacesOfPrefix,
+  rootLinksOfPrefix,
+} from "../../src/lab/cleanup.js";
 import { faults } from "../../src/lab/faults/index.js";
 import { readState } from "../../src/lab/state.js";
 import { labSkipReason } from "../support/lab.js";
@@ -43,7 +48,7 @@ describe.skipIf(labSkipReason())("hostmedic lab up / fault / down", () => {
   afterAll(() => cleanupPrefix(prefix));
 
   it("brings a lab up, injects a fault into it through its state file, and takes it down", async () => {
-    await cleanupPrefix(prefix);
+    cleanupStalePrefix(prefix);
     const up = capture();
     expect(await run(["up", "--prefix", prefix, "--with", "dhcp"], up.io)).toBe(0);
     const state = readState(prefix)!;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupPrefix, namespacesOfPrefix } from "../../src/lab/cleanup.js";
+import { cleanupPrefix, cleanupStalePrefix, namespacesOfPrefix } from "../../src/lab/cleanup.js";
 import { UDHCPC_ONCE } from "../../src/lab/dhcp.js";
 import { faults } from "../../src/lab/faults/index.js";
 import { type Lab, labUp } from "../../src/lab/lab.js";
@@ -269,7 +269,9 @@ describe("fault registry", () => {
 });
 
 describe.skipIf(labSkipReason())("faults injected in a real lab", () => {
-  beforeAll(() => cleanupPrefix(PREFIX));
+  beforeAll(() => {
+    cleanupStalePrefix(PREFIX);
+  });
   afterAll(async () => {
     await cleanupPrefix(PREFIX);
     expect(namespacesOfPrefix(PREFIX)).toEqual([]);
