@@ -228,6 +228,59 @@ const CASES: Case[] = [
   },
 ];
 
+/** A routed guest (#31 done right): 203.0.113.90/32 via the unbridged tap7, proxy ARP on. */
+function addRoutedGuest(f: HostFacts, proxyArp: "0" | "1"): void {
+  const mac = "52:54:00:77:77:77";
+  f.parsed.links!.push({
+    ifname: "tap7",
+    ifindex: 77,
+    kind: "veth",
+    flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+    adminUp: true,
+    carrier: true,
+    operstate: "UP",
+    mtu: 1500,
+    address: tapMac(mac),
+    peerInOtherNetns: true,
+  });
+  f.parsed.routes!.push({ dst: "203.0.113.90", dev: "tap7", flags: [] });
+  f.parsed.neighbours!.push({ dst: "203.0.113.90", dev: "tap7", lladdr: mac, state: ["REACHABLE"] });
+  f.parsed.qdiscs!.push({ dev: "tap7", kind: "noqueue", root: true, drops: 0 });
+  Object.assign(f.parsed.sysctls!, {
+    "net.ipv4.conf.tap7.proxy_arp": proxyArp,
+    [`net.ipv4.conf.${OTHER_NAMES.bridge}.proxy_arp`]: proxyArp,
+    "net.ipv4.conf.tap7.forwarding": "1",
+  });
+}
+
+describe("routed guests", () => {
+  it("a routed guest with proxy ARP is healthy: at most the residual 'look inside the guest'", async () => {
+    const f = healthyHost(OTHER_NAMES, ["203.0.113.90"]);
+    addRoutedGuest(f, "1");
+    f.parsed.routeLookups = [{ target: "203.0.113.90", dev: "tap7" }];
+    const found = await kb.evaluate(f, {
+      categories: ["guest_lan"],
+      targets: ["203.0.113.90"],
+      language: "en",
+    });
+    expect(found.filter((x) => x.strength !== "inferred").map((x) => `${x.id} ${x.confidence}`)).toEqual([]);
+    expect(found.every((x) => x.confidence < 0.5)).toBe(true);
+  });
+
+  it("without proxy ARP: proxy_arp_missing", async () => {
+    const f = healthyHost(OTHER_NAMES, ["203.0.113.90"]);
+    addRoutedGuest(f, "0");
+    f.parsed.routeLookups = [{ target: "203.0.113.90", dev: "tap7" }];
+    const found = await kb.evaluate(f, {
+      categories: ["guest_lan"],
+      targets: ["203.0.113.90"],
+      language: "en",
+    });
+    expect(found[0]?.id, found.map((x) => `${x.id} ${x.confidence}`).join(", ")).toBe("proxy_arp_missing");
+    expect(found[0]?.fix).toContain("sysctl -w net.ipv4.conf.tap7.proxy_arp=1");
+  });
+});
+
 describe("causes with other names and subnets", () => {
   for (const c of CASES)
     it(c.cause, async () => {

@@ -373,7 +373,8 @@ function buildTaps(c: Ctx): TapItem[] {
       master: l.master ?? "",
       enslaved: !!l.master,
       ovsPort: l.slaveKind === "openvswitch" || l.master === "ovs-system",
-      expectedBridge: expected,
+      // A routed tap (a host route points at it, it has no master) belongs in no bridge.
+      expectedBridge: routedVia && !l.master ? "" : expected,
       expectedFrom: from,
       wrongBridge: !!l.master && !!expected && l.master !== expected && from !== "other taps",
       adminUp: l.adminUp,
@@ -572,6 +573,9 @@ function buildBridges(c: Ctx, ports: PortItem[]): BridgeItem[] {
       for (const r of routes) {
         if (!r.dev || r.dev === name || r.dst === "default") continue;
         const dst = r.dst.includes("/") ? r.dst : `${r.dst}/32`;
+        // A /32 to a routed tap with proxy ARP is the routed-guest setup (#31), not a hijack.
+        const via = c.links.get(r.dev);
+        if (via && !via.master && c.isTapLike(via)) continue;
         if (prefixWithin(dst, subnet) && dst !== subnet) {
           paDev = r.dev;
           paPrefix = dst;
@@ -808,9 +812,12 @@ function buildHost(c: Ctx): HostItem {
   const ipt = f.iptables?.chains.find((x) => x.table === "filter" && x.name === "FORWARD");
   // Duplicate MACs: one MAC answering for two IPs in the neighbour table, or two taps with one MAC.
   // An address nobody answers ARP for any more (arping silent) is a stale cache entry, not a second
-  // live owner of the MAC: a guest that changed its address is not a duplicate MAC.
+  // live owner of the MAC: a guest that changed its address is not a duplicate MAC. An address two
+  // MACs answer for is a duplicate IP, whose cache entry flips between them: not one either.
   const arpDead = (ip: string) =>
-    (f.arping ?? []).some((a) => a.target === ip && (a.sent ?? 0) > 0 && a.macs.length === 0);
+    (f.arping ?? []).some(
+      (a) => a.target === ip && (((a.sent ?? 0) > 0 && a.macs.length === 0) || a.macs.length > 1),
+    );
   const macIps = new Map<string, Set<string>>();
   for (const n of f.neighbours ?? [])
     if (n.lladdr && ipToInt(n.dst) !== null && !c.hostMacs.has(n.lladdr.toLowerCase()) && !arpDead(n.dst))

@@ -166,7 +166,7 @@ function guestPath(
     p.port = fdb?.ifname ?? "";
   }
   if (tap) {
-    if (!tap.enslaved && !tap.ovsPort) breakAt("tap", tap.name, `${tap.name} is in no bridge`);
+    if (!tap.enslaved && !tap.ovsPort && !tap.routed) breakAt("tap", tap.name, `${tap.name} is in no bridge`);
     else if (expected && tap.master && tap.master !== expected && !tap.ovsPort)
       breakAt("tap", tap.name, `${tap.name} is in ${tap.master}, not ${expected}`);
     if (!tap.adminUp) breakAt("tap", tap.name, `${tap.name} is down`);
@@ -183,6 +183,11 @@ function guestPath(
     // The cache still holds the MAC (entries stay REACHABLE for a while after the guest changed its
     // address), but nobody answers ARP for the target any more: the guest behind that MAC may now
     // answer from another address.
+    breakAt(
+      "neigh",
+      p.tap || rl.dev || "",
+      `nobody answers ARP for ${p.target} (the cached ${p.neighMac} is stale)`,
+    );
     p.guestMoved = movedGuest(c, items, p.target, expected, p.neighMac);
   }
 }
