@@ -43,8 +43,10 @@ export class ConsoleAdapter {
         for (const l of lines) this.write(l);
       },
       progress: async (text: string) => {
-        if (text !== lastProgress) this.write(`… ${text}`);
-        lastProgress = text;
+        // A terminal keeps every line: show each stage once, not every probe counted in it.
+        const stage = text.replace(/\d+/g, "#");
+        if (stage !== lastProgress) this.write(`… ${text}`);
+        lastProgress = stage;
       },
     };
   }
