@@ -54,6 +54,9 @@ const REACH: ReadonlySet<SymptomCategory> = new Set([
   "guest_outside",
 ]);
 
+/** Characters of a message that intake reads (the symptom is stored whole by the caller). */
+export const MAX_TEXT = 2000;
+
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 const IPV4 = /(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.]|\/\d)/g;
 const TOKEN = /[A-Za-z0-9_][A-Za-z0-9_.-]*/g;
@@ -224,7 +227,8 @@ function symptomText(text: string, names: Set<string>): string {
 
 /** Message text (English or Chinese) → hosts, targets, symptom categories. Pure. */
 export function parseRequest(text: string, inventory: InventoryNames): ParsedRequest {
-  const norm = text.normalize("NFKC");
+  // A symptom is said in a few sentences; a pasted log must not make the patterns crawl.
+  const norm = text.slice(0, MAX_TEXT).normalize("NFKC");
   const toks = tokens(norm);
   const { hosts, unknown, vmNames } = findHosts(norm, toks, inventory);
   const names = new Set([...inventory.hosts, ...inventory.groups].map((n) => n.toLowerCase()));
@@ -232,7 +236,7 @@ export function parseRequest(text: string, inventory: InventoryNames): ParsedReq
   const result: ParsedRequest = {
     hosts,
     targets,
-    symptom: symptomText(norm, names),
+    symptom: symptomText(text.length > MAX_TEXT ? text.normalize("NFKC") : norm, names),
     language: CJK.test(norm) ? "zh" : "en",
     categories: findCategories(norm, names),
     vmNames,

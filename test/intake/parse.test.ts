@@ -73,6 +73,17 @@ describe("intake: hosts, targets, language", () => {
     expect(parseRequest("a".repeat(20000), inv).hosts).toEqual([]);
   });
 
+  it("reads only the first part of a very long message, quickly, and keeps the whole symptom", () => {
+    const long = `kvm01: vm 198.51.100.10 cannot reach the host ${"after start ".repeat(5000)} 203.0.113.9`;
+    const t0 = performance.now();
+    const r = parseRequest(long, inv);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(r.hosts).toEqual(["kvm01"]);
+    expect(r.targets).toEqual(["198.51.100.10"]);
+    expect(r.symptom.startsWith("vm 198.51.100.10 cannot reach the host after start")).toBe(true);
+    expect(r.symptom.endsWith("after start 203.0.113.9")).toBe(true);
+  });
+
   it("strips a Slack mention and leading hosts from the symptom", () => {
     expect(parseRequest("<@U123ABC> kvm01 kvm02, guests slow", inv).symptom).toBe("guests slow");
   });
