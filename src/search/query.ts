@@ -16,9 +16,10 @@ const TERM = /[\p{L}\p{N}_.:-]+/gu;
 export function searchTerms(query: string): SearchTerms {
   const all = [
     ...new Set(
-      (query.normalize("NFKC").toLowerCase().match(TERM) ?? [])
+      (query.slice(0, 500).normalize("NFKC").toLowerCase().match(TERM) ?? [])
         .map((t) => t.replace(/^[.:-]+|[.:-]+$/g, ""))
-        .filter((t) => t.length > 0),
+        .filter((t) => t.length > 0)
+        .map((t) => t.slice(0, 64)),
     ),
   ].slice(0, 16);
   const fts = all.filter((t) => [...t].length >= 3).map((t) => `"${t.replace(/"/g, '""')}"`);

@@ -107,6 +107,7 @@ describe("searchIncidents", () => {
     expect(hits("%")).toEqual([]);
     expect(hits("")).toEqual([]);
     expect(searchTerms('tap" OR "x').fts).toEqual(['"tap"']);
+    expect(searchTerms(`${"x".repeat(5000)} host`).all).toEqual(["x".repeat(64)]);
   });
 
   it("excludes an incident and respects the limit", () => {
