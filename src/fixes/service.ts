@@ -346,7 +346,18 @@ export function createFixService(deps: FixServiceDeps): FixService {
       runs.push(...res.runs);
       lost ||= res.failed?.lost ?? false;
     }
-    for (const rec of [...recorded].reverse()) {
+    // Newest change undone first, but addresses before routes: a route's gateway needs its address back.
+    const order: Record<RecordedValue["kind"], number> = {
+      sysctl: 0,
+      iptables: 0,
+      nft: 0,
+      link: 0,
+      bridge_port: 0,
+      addresses: 1,
+      routes: 2,
+    };
+    const undo = [...recorded].reverse().sort((a, b) => order[a.kind] - order[b.kind]);
+    for (const rec of undo) {
       if (lost) break;
       const needsCurrent = rec.kind === "addresses" || rec.kind === "routes";
       const current = needsCurrent ? await r.run("record", rec.command) : undefined;

@@ -48,6 +48,11 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     ip_forward_disabled: [["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]],
     bridge_down: [["ip", "link", "set", "br0", "down"]],
     masquerade_missing: [["iptables", "-t", "nat", "-F", "LIBVIRT_PRT"]],
+    host_ip_on_enslaved_nic: [
+      ["ip", "addr", "del", "198.51.100.1/24", "dev", "br0"],
+      ["ip", "addr", "add", "198.51.100.1/24", "brd", "+", "dev", "eno1"],
+      ["ip", "route", "replace", "default", "via", "198.51.100.254", "dev", "eno1"],
+    ],
   };
   async function inject(id: string): Promise<void> {
     if (faults.has(id)) return lab.fault(id);
@@ -60,6 +65,8 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
   /** Back to the healthy topology after each test, whatever it left. */
   async function heal(): Promise<void> {
     for (const argv of [
+      ["ip", "addr", "del", "198.51.100.1/24", "dev", "eno1"],
+      ["ip", "addr", "replace", "198.51.100.1/24", "brd", "+", "dev", "br0"],
       ["ip", "link", "set", "mgmt0", "up"],
       ["ip", "link", "set", "br0", "up"],
       ["ip", "link", "set", "vnet0", "master", "br0"],
@@ -234,6 +241,46 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     } finally {
       await lab.exec("host", ["sh", "-c", `iptables-restore < ${healthy}`]);
     }
+  });
+
+  it("moves the host address and default route back and forth (risky fix, addresses and routes recorded)", async () => {
+    await inject("host_ip_on_enslaved_nic");
+    const addrs = async (dev: string) =>
+      (
+        JSON.parse((await lab.exec("host", ["ip", "-j", "addr", "show", "dev", dev])).stdout) as {
+          addr_info: { family: string; local: string }[];
+        }[]
+      )[0]?.addr_info
+        .filter((a) => a.family === "inet")
+        .map((a) => a.local) ?? [];
+    const defaultDev = async () =>
+      (
+        JSON.parse((await lab.exec("host", ["ip", "-j", "route", "show", "default"])).stdout) as {
+          dev: string;
+        }[]
+      )[0]?.dev;
+    expect(await addrs("eno1")).toEqual([BR0]);
+    expect(await pings(lab, "host", GUEST1)).toBe(false);
+    const result = await w.diagnoseLab(`host cannot reach vm ${GUEST1}`, [GUEST1], ["host_guest"]);
+    expect(result.hosts[0]?.causes.map((c) => c.id)).toContain("host_ip_on_enslaved_nic");
+    const sink = await click("run_fix", result.incident, "host_ip_on_enslaved_nic", APPROVER);
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("verified");
+    expect(fix?.recorded?.map((r) => `${r.kind} ${r.key ?? ""}`.trim())).toEqual([
+      "addresses eno1",
+      "addresses br0",
+      "routes",
+    ]);
+    expect(sink.replies.map((r) => r.text).join("\n")).toMatch(/dead-man timer/);
+    expect(await addrs("br0")).toEqual([BR0]);
+    expect(await defaultDev()).toBe("br0");
+    expect(await pings(lab, "host", GUEST1)).toBe(true);
+
+    await click("rollback_fix", result.incident, "host_ip_on_enslaved_nic", APPROVER2);
+    expect(w.service.store.get(fix!.id)?.result?.restored).toBe(true);
+    expect(await addrs("eno1")).toEqual([BR0]);
+    expect(await addrs("br0")).toEqual([]);
+    expect(await defaultDev()).toBe("eno1");
   });
 
   it("runs the fix once when two approvers click at the same time (ip_forward_disabled, NAT guest reaches the internet)", async () => {
