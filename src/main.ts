@@ -11,16 +11,26 @@ export interface Running {
   done: Promise<void>;
 }
 
+/** The database, the domain and one conversation for a chat surface; close() releases them. */
+function openConversation(config: Config, log: Logger, source: "console" | "slack") {
+  const db = openDatabase(config.db);
+  try {
+    const app = composeServices(config, db, log);
+    const conversation = new Conversation({ services: app.services, fixes: app.fixes(source), log, source });
+    const close = async () => {
+      await app.close();
+      db.close();
+    };
+    return { db, app, conversation, close };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
 /** Console on the terminal: what `npm start` does without Slack credentials. */
 export async function startConsole(config: Config, log: Logger, announce: boolean): Promise<Running> {
-  const db = openDatabase(config.db);
-  const app = composeServices(config, db, log);
-  const conversation = new Conversation({
-    services: app.services,
-    fixes: app.fixes?.("console"),
-    log,
-    source: "console",
-  });
+  const { conversation, close } = openConversation(config, log, "console");
   const adapter = new ConsoleAdapter(conversation, {
     input: process.stdin,
     output: process.stdout,
@@ -40,8 +50,7 @@ export async function startConsole(config: Config, log: Logger, announce: boolea
     if (stopped) return;
     stopped = true;
     adapter.close();
-    await app.close();
-    db.close();
+    await close();
   };
   const done = adapter.run().then(stop);
   return { stop, done };
@@ -49,17 +58,15 @@ export async function startConsole(config: Config, log: Logger, announce: boolea
 
 async function startSlack(config: Config, log: Logger): Promise<Running> {
   requireInventory(config);
-  const db = openDatabase(config.db);
-  const app = composeServices(config, db, log);
-  const conversation = new Conversation({
-    services: app.services,
-    fixes: app.fixes?.("slack"),
-    log,
-    source: "slack",
-  });
+  const { db, app, conversation, close } = openConversation(config, log, "slack");
   const { createSlackApp } = await import("./chat/slack/app.js");
   const slack = createSlackApp(config, { conversation, db, log, approvers: app.approvers });
-  await slack.start();
+  try {
+    await slack.start();
+  } catch (err) {
+    await close();
+    throw err;
+  }
   log.info(
     { mode: config.mode, port: config.mode === "http" ? config.port : undefined },
     "hostmedic is connected to Slack",
@@ -72,8 +79,7 @@ async function startSlack(config: Config, log: Logger): Promise<Running> {
     done,
     stop: async () => {
       await slack.stop();
-      await app.close();
-      db.close();
+      await close();
       resolveDone();
     },
   };
@@ -111,11 +117,10 @@ export async function start(mode?: "console"): Promise<number> {
       ? await startConsole(config, log, mode !== "console")
       : await startSlack(config, log);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof MigrationError || err instanceof StoreError) {
-      process.stderr.write(`hostmedic: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    // Start-up problems are the operator's to fix: say what, not where in our code.
+    process.stderr.write(`hostmedic: ${(err as Error).message}\n`);
+    log.debug({ err }, "start-up failed");
+    return err instanceof ConfigError || err instanceof MigrationError || err instanceof StoreError ? 2 : 1;
   }
   if (stopping) await running.stop();
   await running.done;
