@@ -23,7 +23,7 @@ export interface DiagnosisEngine {
     facts: HostFacts,
     request: { categories: SymptomCategory[]; targets: string[]; language: Language },
     history: CaseRecord[],
-  ): Promise<{ findings: Finding[]; distinguish?: string; notes?: string[] }>;
+  ): Promise<{ findings: Finding[]; distinguish?: string; notes?: string[]; paths?: string[] }>;
 }
 
 /** The part of a pino logger the orchestrator uses. */
@@ -141,6 +141,7 @@ async function diagnoseHost(
     const notes = [...evidenceNotes(bundle, request.language), ...(evaluation.notes ?? [])];
     if (notes.length) d.notes = [...new Set(notes)];
     if (evaluation.distinguish) d.distinguish = evaluation.distinguish;
+    if (evaluation.paths?.length) d.paths = evaluation.paths;
     return d;
   } catch (err) {
     const partial = bundle ?? partialOf(err, host.name, request.targets);

@@ -53,6 +53,8 @@ export interface HostDiagnosis {
   notes?: string[];
   /** When the top two are close: the check that tells them apart. */
   distinguish?: string;
+  /** Where each target's packet path breaks (or that it looks intact), hop by hop, in words. */
+  paths?: string[];
   bundle?: EvidenceBundle;
 }
 

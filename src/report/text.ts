@@ -15,6 +15,7 @@ const L = {
     rollback: "Roll back",
     risky: "touches the host's own management path: run it under a dead-man timer",
     distinguish: "The top causes are close; to tell them apart",
+    paths: "Packet path",
     notes: "Not collected",
     similar: "Similar past incidents",
     on: "on",
@@ -33,6 +34,7 @@ const L = {
     rollback: "回滚",
     risky: "会影响宿主机自身的管理网络：请在定时回滚保护下执行",
     distinguish: "前两个原因接近，区分方法",
+    paths: "数据包路径",
     notes: "未能收集",
     similar: "相似的以往事件",
     on: "主机",
@@ -78,6 +80,7 @@ function host(d: HostDiagnosis, lang: Language): string[] {
     });
   }
   if (d.distinguish) out.push(`   ${l.distinguish}: ${d.distinguish}`);
+  if (d.paths?.length) out.push(`   ${l.paths}:`, ...d.paths.map((p) => `     - ${p}`));
   if (d.notes?.length) out.push(`   ${l.notes}:`, ...d.notes.map((n) => `     - ${n}`));
   return out;
 }

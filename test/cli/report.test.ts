@@ -31,6 +31,7 @@ const result = (language: "en" | "zh"): DiagnosisResult => ({
       elapsed_ms: 640,
       notes: ["virsh: virsh is not installed"],
       distinguish: "ip -br addr show eno1",
+      paths: ["198.51.100.10: breaks at host (br0): no address on the bridge"],
     },
     { host: "kvm02", status: "diagnosed", causes: [f("rp_filter_drop", 0.2)], elapsed_ms: 500 },
     {
@@ -71,6 +72,9 @@ describe("renderText", () => {
     expect(text).toContain("touches the host's own management path");
     expect(text).toContain("to tell them apart: ip -br addr show eno1");
     expect(text).toContain("Not collected:\n     - virsh: virsh is not installed");
+    expect(text).toContain(
+      "Packet path:\n     - 198.51.100.10: breaks at host (br0): no address on the bridge",
+    );
   });
 
   it("says so when nothing reached 50%, and shows a failed host's status and error", () => {
@@ -87,7 +91,16 @@ describe("renderText", () => {
   it("speaks Chinese when the request was Chinese", () => {
     const zh = renderText(result("zh"));
     expect(zh).toMatch(/^事件 #12/);
-    for (const w of ["证据", "检查", "修复", "回滚", "未能收集", "相似的以往事件", "可能性较低"])
+    for (const w of [
+      "证据",
+      "检查",
+      "修复",
+      "回滚",
+      "未能收集",
+      "数据包路径",
+      "相似的以往事件",
+      "可能性较低",
+    ])
       expect(zh).toContain(w);
     expect(zh).not.toContain("Evidence");
   });

@@ -92,6 +92,9 @@ describe("diagnose (replayed evidence)", () => {
     expect(missing.length).toBeGreaterThan(0);
     for (const p of missing) expect(h!.notes?.some((n) => n.startsWith(`${p}:`))).toBe(true);
 
+    // The packet path toward the target says where it breaks.
+    expect(h!.paths?.some((p) => p.startsWith("198.51.100.10"))).toBe(true);
+
     const types = events.map((e) => e.type);
     expect(types[0]).toBe("connecting");
     expect(types.at(-1)).toBe("host_done");
