@@ -95,6 +95,39 @@ describe.skipIf(labSkipReason())("lab: each injected cause ranks first", () => {
     });
   }, 120_000);
 
+  it("a healthy lab host with every optional part (routed guest, macvtap, second bridge, DHCP): no cause reaches 0.5", async () => {
+    await withLab(async (lab) => {
+      for (const extra of ["routed", "macvtap", "secondBridge", "dhcp"] as const) await lab.enable(extra);
+      await settle(lab);
+      const complaints = [
+        {
+          targets: ["198.51.100.50"],
+          en: "vm 198.51.100.50 cannot reach the gateway",
+          zh: "虚拟机 198.51.100.50 访问不了网关",
+        },
+        {
+          targets: ["203.0.113.140"],
+          en: "vm 203.0.113.140 cannot reach the host",
+          zh: "虚拟机 203.0.113.140 访问不了宿主机",
+        },
+        {
+          targets: ["203.0.113.10"],
+          en: "vm 203.0.113.10 gets no IP address",
+          zh: "虚拟机 203.0.113.10 拿不到 IP 地址",
+        },
+        { targets: [], en: "check the host", zh: "检查一下宿主机" },
+      ];
+      for (const c of complaints) {
+        const r = await diagnose(lab, c.targets, c);
+        for (const lang of ["en", "zh"] as const)
+          expect(
+            r[lang].filter((f) => f.confidence >= 0.5),
+            `${c[lang]}: ${show(r[lang])}`,
+          ).toEqual([]);
+      }
+    });
+  }, 180_000);
+
   for (const fault of faults.values()) {
     const skip = REPLAY_ONLY[fault.id];
     it.skipIf(!!skip)(
@@ -145,6 +178,22 @@ describe.skipIf(labSkipReason())("lab: each injected cause ranks first", () => {
         const top3 = r[lang].slice(0, 3).map((f) => f.id);
         expect(top3, show(r[lang])).toContain("tap_admin_down");
         expect(top3, show(r[lang])).toContain("masquerade_missing");
+      }
+    });
+  }, 90_000);
+
+  it("two faults at once, other layers: forward_drop_br_netfilter and tc_qdisc_drop", async () => {
+    await withLab(async (lab) => {
+      await lab.fault("forward_drop_br_netfilter");
+      await lab.fault("tc_qdisc_drop");
+      const r = await diagnose(lab, ["198.51.100.10", "198.51.100.11"], {
+        en: "vm 198.51.100.10 is unreachable and vm 198.51.100.11 cannot reach the LAN",
+        zh: "虚拟机 198.51.100.10 不可达，虚拟机 198.51.100.11 访问不了局域网",
+      });
+      for (const lang of ["en", "zh"] as const) {
+        const top3 = r[lang].slice(0, 3).map((f) => f.id);
+        expect(top3, show(r[lang])).toContain("forward_drop_br_netfilter");
+        expect(top3, show(r[lang])).toContain("tc_qdisc_drop");
       }
     });
   }, 90_000);
