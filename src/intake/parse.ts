@@ -174,7 +174,18 @@ function hostWordUse(clause: string, hostNames: Set<string>): "none" | "locative
       else reach = true;
     }
   }
+  if (!reach) reach = [...hostNames].some((name) => hostNameReaches(name).test(c));
   return reach ? "reach" : locative ? "locative" : "none";
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** An inventory host as the one that cannot reach: "from kvm01", "kvm01 cannot ping", "从kvm01 ping". */
+function hostNameReaches(name: string): RegExp {
+  const n = escapeRe(name);
+  return new RegExp(
+    `\\bfrom\\s+(the\\s+)?(host\\s+)?${n}\\b|(?<!\\b(on|in|at|inside|of)\\s+(the\\s+)?(host\\s+)?)\\b${n}\\s+(can'?t|cannot|can not|could not|couldn'?t|fails? to|failed to|is unable to|unable to)\\s+(ping|reach|ssh|connect|talk|access|get to)\\b|(从|在)\\s*${n}\\s*上?\\s*(ping|访问|连接|连不|ssh)`,
+  );
 }
 
 function isWorking(clause: string): boolean {
@@ -206,8 +217,10 @@ function findCategories(text: string, hostNames: Set<string>): SymptomCategory[]
   if (!clauses.some(isWorking))
     for (const cat of CATEGORY_ORDER)
       if (CATEGORY_PATTERNS[cat].some((re) => re.test(lower.replace(/\n/g, " ")))) found.add(cat);
-  if (hasGuest && hostUse !== "none") {
-    const otherReach = found.has("guest_guest") || found.has("guest_lan") || found.has("guest_outside");
+  const otherReach = found.has("guest_guest") || found.has("guest_lan") || found.has("guest_outside");
+  // A bare address the host fails to reach is most likely a guest's ("kvm01 cannot ping 198.51.100.10").
+  const guestish = hasGuest || (!otherReach && /(?<![\d.])\d{1,3}(\.\d{1,3}){3}(?![\d.])/.test(lower));
+  if (guestish && hostUse !== "none") {
     // "the vm on the host cannot reach the internet": the host is only where the vm lives.
     if (hostUse === "reach" || !otherReach) found.add("host_guest");
   }

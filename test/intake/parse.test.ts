@@ -98,6 +98,13 @@ const cases: Array<[string, SymptomCategory[]]> = [
   ["虚拟机ping不通宿主机", ["host_guest"]],
   ["从宿主机访问不了虚机", ["host_guest"]],
   ["在宿主机上ping不通虚拟机", ["host_guest"]],
+  // an inventory host named as the one that cannot reach
+  ["cannot ping 198.51.100.10 from kvm01", ["host_guest"]],
+  ["kvm01 cannot reach vm 198.51.100.10", ["host_guest"]],
+  ["从kvm01 ping不通198.51.100.10", ["host_guest"]],
+  ["在kvm01上的虚拟机访问不了外网", ["guest_outside"]],
+  ["kvm01: vm can't reach the internet", ["guest_outside"]],
+  ["the host kvm01 cannot ping the gateway 198.51.100.254", ["guest_lan"]],
   // guest <-> guest
   ["guests can't talk to each other", ["guest_guest"]],
   ["vm1 cannot reach another vm on the same bridge", ["guest_guest"]],
