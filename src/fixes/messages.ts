@@ -86,6 +86,10 @@ export const FIX_MESSAGES = {
     en: "the dead-man timer rolls it back within {seconds} s; ",
     zh: "死手定时器将在 {seconds} 秒内回滚；",
   },
+  deadmanFired: {
+    en: "Fix #{fix} on {host} is not kept: its dead-man timer ({seconds} s) fired before verification finished and ran the rule's rollback. Diagnose again before retrying.",
+    zh: "{host} 上的修复 #{fix} 未保留：死手定时器（{seconds} 秒）在验证完成前触发并执行了规则的回滚。请重新诊断后再试。",
+  },
   connectFailed: {
     en: "Fix #{fix} not run: cannot reach {host} ({error}). Nothing was changed.",
     zh: "修复 #{fix} 未执行：无法连接 {host}（{error}）。未做任何更改。",

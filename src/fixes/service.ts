@@ -383,6 +383,11 @@ export function createFixService(deps: FixServiceDeps): FixService {
     return { runs, restored: !lost && differs.length === 0, differs, lost };
   }
 
+  /** Kills the timer's whole process group (setsid made its pid the group id); fails when it is gone. */
+  function cancelDeadman(pid: string): string {
+    return `kill -- -${pid}`;
+  }
+
   function deadmanCommand(fix: Fix): string | undefined {
     if (!fix.commands.rollback.length) return undefined;
     const rollback = fix.commands.rollback.join("; ");
@@ -582,8 +587,13 @@ export function createFixService(deps: FixServiceDeps): FixService {
     ): Promise<Fix> => {
       await sink.post({ text: why, language: lang });
       let fresh: Transport | undefined;
+      // The timer is stopped first, so it cannot fire in the middle of the restore.
+      const undo = async (rem: Remote) => {
+        if (deadmanPid) await runSteps(rem, fix, actor, "cancel_deadman", [cancelDeadman(deadmanPid)], false);
+        return restore(rem, fix, actor, recorded);
+      };
       try {
-        let back = applied.failed?.lost ? undefined : await restore(r, fix, actor, recorded);
+        let back = applied.failed?.lost ? undefined : await undo(r);
         if (!back || back.lost) {
           // The old connection is gone; one fresh attempt, bounded, before giving up (to the dead-man timer).
           try {
@@ -592,9 +602,8 @@ export function createFixService(deps: FixServiceDeps): FixService {
           } catch (err) {
             audit(actor, "fix_reconnect_failed", fix, { error: (err as Error).message });
           }
-          if (fresh) back = await restore(remote(fresh, commandTimeoutMs), fix, actor, recorded);
+          if (fresh) back = await undo(remote(fresh, commandTimeoutMs));
         }
-        const rr = fresh ? remote(fresh, commandTimeoutMs) : r;
         if (back) await postRuns(sink, lang, fm("stepRollback", lang), fix.host, back.runs);
         if (!back || back.lost) {
           const reason = fm("hostLost", lang, {
@@ -613,15 +622,6 @@ export function createFixService(deps: FixServiceDeps): FixService {
             lang,
           );
         }
-        if (deadmanPid)
-          await runSteps(
-            rr,
-            fix,
-            actor,
-            "cancel_deadman",
-            [`kill -- -${deadmanPid} 2>/dev/null || kill ${deadmanPid}`],
-            false,
-          );
         const restoredText = back.restored
           ? fm("restoredSame", lang)
           : fm("restoredDiffers", lang, { which: back.differs.join(", ") });
@@ -688,15 +688,31 @@ export function createFixService(deps: FixServiceDeps): FixService {
         { command: "verification", error: verifyError ?? "no answer" },
       );
     }
-    if (deadmanPid)
-      await runSteps(
-        r,
-        fix,
-        actor,
-        "cancel_deadman",
-        [`kill -- -${deadmanPid} 2>/dev/null || kill ${deadmanPid}`],
-        false,
-      );
+    if (deadmanPid) {
+      const cancelled = await runSteps(r, fix, actor, "cancel_deadman", [cancelDeadman(deadmanPid)], false);
+      const c = cancelled.runs[0];
+      if (cancelled.failed?.lost || c?.exitCode !== 0) {
+        // No timer left to kill: it fired (verification took too long) or the host is gone; either
+        // way the fix may be undone, so it is not reported as verified.
+        const reason = cancelled.failed?.lost
+          ? fm("hostLost", lang, {
+              ...vars,
+              command: c?.command ?? "kill",
+              error: c?.stderr ?? "no answer",
+              deadman: fm("deadmanPending", lang, { seconds: deadmanSeconds }),
+            })
+          : fm("deadmanFired", lang, { ...vars, seconds: deadmanSeconds });
+        return finish(
+          fix,
+          actor,
+          cancelled.failed?.lost ? "failed" : "rolled_back",
+          { outcome: cancelled.failed?.lost ? "failed" : "rolled_back", stillFires: false, error: reason },
+          reason,
+          sink,
+          lang,
+        );
+      }
+    }
     markConfirmedCase(fix, actor);
     const text = fm("verified", lang, vars);
     return finish(fix, actor, "verified", { outcome: "verified", stillFires: false }, text, sink, lang, {

@@ -654,6 +654,30 @@ describe.skipIf(labSkipReason())("fixes by button on a lab host with real faults
     expect(await pings(lab, "vm1", BR0)).toBe(true);
   });
 
+  it("never reports a risky fix as verified when its dead-man timer fired first", async () => {
+    const short = w.make({ deadmanSeconds: 2 });
+    await inject("bridge_down");
+    const result = await w.diagnoseLab("all guests on br0 lost the network", [GUEST1], []);
+    // Verification is slow this time (the thread is busy): the 2 s timer fires and takes br0 down again.
+    const sink = recordingSink(async (reply) => {
+      if (reply.text.startsWith("Verification on")) await new Promise((r) => setTimeout(r, 3_500));
+    });
+    await click("run_fix", result.incident, "bridge_down", APPROVER, sink, short);
+    const [fix] = fixesOf(result.incident);
+    expect(fix?.state).toBe("rolled_back");
+    expect(fix?.result?.stillFires).toBe(true);
+    const cancel = listAudit(w.db, { incidentId: result.incident }).find(
+      (e) => e.action === "fix_cancel_deadman",
+    );
+    expect(cancel?.detail.exitCode).not.toBe(0);
+    expect((await linkState(lab, "br0")).up).toBe(false);
+    expect(
+      w.db.prepare("SELECT COUNT(*) AS n FROM cases WHERE incident_id = ?").get(result.incident),
+    ).toEqual({
+      n: 0,
+    });
+  });
+
   it("reports and audits a host that dies mid-fix without hanging, and the dead-man timer rolls the risky fix back", async () => {
     const dying = w.make({ deadmanSeconds: 12, commandTimeoutMs: 4_000, connectTimeoutMs: 3_000 });
     await inject("bridge_down");
