@@ -48,6 +48,7 @@ export const CATEGORY_PATTERNS: Record<SymptomCategory, RegExp[]> = {
     /\b(after|once|when)\s+(it\s+|the\s+(vm|guest|domain|instance)\s+|a\s+(vm|guest)\s+)?(start(s|ing|ed)?|startup|boot(s|ing|ed)?|booting up|reboot(s|ing|ed)?|restart(s|ing|ed)?|power(ed|ing)? on|migrat(ion|ing|ed)|comes? up)\b.*\b(\d+\s*(s|sec|secs|seconds?|min|mins|minutes?)|half a minute|a minute|a while|some time|eventually|then (it )?works?|then (it )?recovers?|starts? working|comes? back|delay(ed)?)\b/,
     /\b(\d+\s*(s|sec|secs|seconds?|min|mins|minutes?)|half a minute|a while|eventually)\b.*\b(after|once|when)\s+(it\s+|(the|a|my)\s+(vm|guest|domain|instance|machine)\s+)?(start|boot|reboot|restart|power on|migrat)\w*\b/,
     /\b(first|initial)\s+(few\s+)?(\d+\s+)?(seconds?|secs?|minutes?|mins?)\b/,
+    /\b(just|freshly|newly|recently)\s+(started|booted|rebooted|restarted|created|launched|powered on)\b|\bright after (it |the (vm|guest) )?(starts?|boots?|started|booted)\b/,
     /\b(takes?|took|needs?)\s+(about\s+|around\s+|~)?\d+\s*(s|sec|secs|seconds?)\b.*\b(start|boot|work|come up|connect|reachable|network|answer|respond)/,
     /(刚|刚刚)(启动|开机|重启|起来|迁移)|(启动|开机|重启|迁移)(后|之后|以后|时|完).{0,20}(\d+\s*(秒|分钟)|一会|一段时间|几十秒|半分钟|才|自动恢复|就好|又好|恢复正常)|\d+\s*秒(后|之后|以后|才)|过一会儿?(才|就)(通|好)|(等|过)(一会|一段时间|几十秒|半分钟)/,
   ],
@@ -100,15 +101,15 @@ export const ZH_NON_HOST = /云主机|(其他|其它|别的|外部|物理网络�
 
 /** A failure somewhere in the clause. */
 export const NEGATIVE =
-  /\b(not|no|never|cannot|can'?t|cant|won'?t|doesn'?t|don'?t|didn'?t|isn'?t|aren'?t|unable|fail(s|ed|ing|ure)?|broken|down|dead|lost|loss|drop(s|ped|ping)?|timeouts?|timed out|times out|unreachable|refused|hangs?|stuck|stalls?|slow|no route|problem|issue|trouble|error)\b|不|没|无|失败|超时|丢|慢|断|卡|异常|问题|故障/;
+  /\b(not|no|never|nothing|nobody|none|cannot|can'?t|cant|won'?t|doesn'?t|don'?t|didn'?t|isn'?t|aren'?t|unable|fail(s|ed|ing|ure)?|broken|down|dead|lost|loss|drop(s|ped|ping)?|timeouts?|timed out|times out|unreachable|refused|hangs?|stuck|stalls?|slow|no route|problem|issue|trouble|error|offline)\b|不|没|无|失败|超时|丢|慢|断|卡|异常|问题|故障/;
 
 /** A statement that something works. */
 export const POSITIVE =
-  /\b(works?|working|worked|ok|okay|fine|succeeds?|successful(ly)?|reachable|is up|can (ping|reach|ssh|connect|talk)|no problem|no issues?)\b|正常|没问题|没有问题|可以|能通|是通的|通的|能ping|能访问|正常通/;
+  /\b(works?|working|worked|ok|okay|fine|succeeds?|successful(ly)?|reachable|is up|(can|could|do|does) (still |also |now )?(ping|reach|ssh|connect|talk|access|answer)|still (reach|reaches|ping|pings|works?|answers?|responds?|talks?)|reaches|answers|responds|no problem|no issues?)\b|正常|没问题|没有问题|可以|能\s*通|是通的|通的|能\s*ping|能\s*访问|能\s*连|ping\s*得通|正常通/;
 
 /** Clause boundaries: punctuation and contrast words, both languages. */
 export const CLAUSE_SPLIT =
-  /[,;.!?，。；！？、\n]+|\b(?:but|however|although|though|while|whereas|yet)\b|但是|但|可是|然而|不过|而且|而/;
+  /[,;!?，。；！？、\n]+|\.(?:\s+|$)|\b(?:but|however|although|though|while|whereas|yet)\b|但是|但|可是|然而|不过|而且|而/;
 
 /** Host-name-like words that name a host ("kvm01", "hv-7", "node3.lab"), for "did you mean". */
 export const HOSTNAME_LIKE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*(\.[a-z0-9-]+)*$/i;

@@ -184,7 +184,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 function hostNameReaches(name: string): RegExp {
   const n = escapeRe(name);
   return new RegExp(
-    `\\bfrom\\s+(the\\s+)?(host\\s+)?${n}\\b|(?<!\\b(on|in|at|inside|of)\\s+(the\\s+)?(host\\s+)?)\\b${n}\\s+(can'?t|cannot|can not|could not|couldn'?t|fails? to|failed to|is unable to|unable to)\\s+(ping|reach|ssh|connect|talk|access|get to)\\b|(从|在)\\s*${n}\\s*上?\\s*(ping|访问|连接|连不|ssh)`,
+    `\\bfrom\\s+(the\\s+)?(host\\s+)?${n}\\b|(?<!\\b(on|in|at|inside|of)\\s+(the\\s+)?(host\\s+)?)\\b${n}\\s+((can'?t|cannot|can not|could not|couldn'?t|fails? to|failed to|is unable to|unable to|can no longer)\\s+(ping|reach|ssh|connect|talk|access|get to)|lost (contact|connection|connectivity) (with|to))\\b|(从|在)\\s*${n}\\s*上?\\s*(ping|访问|连接|连不|ssh)`,
   );
 }
 
@@ -214,9 +214,22 @@ function findCategories(text: string, hostNames: Set<string>): SymptomCategory[]
     }
   }
   // The whole text, for patterns that span a comma ("from the host, the vm is unreachable").
-  if (!clauses.some(isWorking))
-    for (const cat of CATEGORY_ORDER)
-      if (CATEGORY_PATTERNS[cat].some((re) => re.test(lower.replace(/\n/g, " ")))) found.add(cat);
+  // Kinds of trouble (large packets, after start, ...) count wherever they are said; where the
+  // traffic fails only when no clause says that something works.
+  const anyWorking = clauses.some(isWorking);
+  const whole = lower.replace(/\n/g, " ");
+  for (const cat of CATEGORY_ORDER)
+    if ((!anyWorking || !REACH.has(cat)) && CATEGORY_PATTERNS[cat].some((re) => re.test(whole)))
+      found.add(cat);
+  // Two guests named as such with two addresses ("vm A cannot reach vm B", "A 和 B 之间不通").
+  const addresses = new Set(lower.match(/(?<![\d.])\d{1,3}(\.\d{1,3}){3}(?![\d.])/g) ?? []);
+  const guestWords = lower.match(new RegExp(GUEST_WORD.source, "g"))?.length ?? 0;
+  if (
+    addresses.size >= 2 &&
+    (guestWords >= 2 || (guestWords >= 1 && /\bbetween\b|之间|互相|相互/.test(lower))) &&
+    !clauses.every(isWorking)
+  )
+    found.add("guest_guest");
   const otherReach = found.has("guest_guest") || found.has("guest_lan") || found.has("guest_outside");
   // A bare address the host fails to reach is most likely a guest's ("kvm01 cannot ping 198.51.100.10").
   const guestish = hasGuest || (!otherReach && /(?<![\d.])\d{1,3}(\.\d{1,3}){3}(?![\d.])/.test(lower));

@@ -181,6 +181,23 @@ const cases: Array<[string, SymptomCategory[]]> = [
   // several at once
   ["guests on kvm01 can't reach the internet and ssh to them is slow", ["guest_outside", "slow"]],
   ["虚拟机无法上网，而且时断时续", ["guest_outside", "intermittent"]],
+  // dots inside addresses do not end a clause
+  ["scp from 198.51.100.10 to 198.51.100.11 stalls while ping is fine", ["large_packets"]],
+  // what still works is not a symptom
+  ["the guest 198.51.100.10 lost the gateway, the host still reaches it", ["guest_lan"]],
+  [
+    "NAT vm 203.0.113.10 has no outbound access although the host can also reach 203.0.113.200",
+    ["guest_outside"],
+  ],
+  ["虚拟机 203.0.113.10 上不了外网，不过能 ping 通宿主机", ["guest_outside"]],
+  // two guests named with two addresses
+  ["guest 198.51.100.10 can't ping guest 198.51.100.11", ["guest_guest"]],
+  ["traffic between vm 198.51.100.10 and 198.51.100.11 is blocked", ["guest_guest"]],
+  ["虚拟机 198.51.100.10 与 198.51.100.11 之间 ping 不通", ["guest_guest"]],
+  ["vm 203.0.113.10 cannot reach the host 198.51.100.1", ["host_guest"]],
+  // just started
+  ["guest 198.51.100.12 was just booted and cannot reach anything yet", ["after_start"]],
+  ["kvm01 lost contact with vm 198.51.100.10", ["host_guest"]],
   // nothing specific: a full check
   ["please check kvm01", []],
   ["看看kvm01", []],
