@@ -152,6 +152,15 @@ describe("IncidentStore", () => {
     expect(incidents.recent(1)).toHaveLength(1);
   });
 
+  it("turns a full database into a clear StoreError", () => {
+    const pages = (t.db.pragma("page_count", { simple: true }) as number) + 2;
+    t.db.pragma(`max_page_count = ${pages}`);
+    expect(() => incidents.create({ ...base, symptom: "x".repeat(200_000) })).toThrow(
+      /cannot record the incident: the database disk is full/,
+    );
+    expect(incidents.recent(5)).toEqual([]);
+  });
+
   it("turns SQLite lock errors into a clear StoreError", () => {
     const other = new (t.db.constructor as typeof import("better-sqlite3"))(t.file);
     other.pragma("busy_timeout = 0");
