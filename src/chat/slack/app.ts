@@ -18,6 +18,7 @@ import * as commands from "./commands.js";
 import { ProcessedEvents } from "./dedupe.js";
 import type { HandlerDeps } from "./deps.js";
 import * as events from "./events.js";
+import * as unhandled from "./unhandled.js";
 import * as views from "./views.js";
 import { Work } from "./work.js";
 
@@ -155,6 +156,8 @@ export function createSlackApp(
   commands.register(app, handlerDeps);
   actions.register(app, handlerDeps);
   views.register(app, handlerDeps);
+  // Last: what none of the above handles is acknowledged, logged and, for a person, answered.
+  unhandled.register(app, handlerDeps);
 
   const directory = deps.approvers as Partial<ApproverDirectory> | undefined;
   if (directory && typeof directory.setGroupLookup === "function")
