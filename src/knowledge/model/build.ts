@@ -130,14 +130,26 @@ export class Ctx {
     // libvirt gives every tap the guest MAC with the first byte fe (fa when the guest's is fe).
     // A device holding a host address of a subnet is a host NIC (management, storage), whatever its MAC.
     const hostNic = this.ipv4(l.ifname).some((a) => a.prefixlen < 32);
+    // A random kernel MAC can start with fe too: on a NIC-named link only a guest MAC with that tail counts.
     if (
       (l.kind === "veth" || l.kind === undefined) &&
       /^(fe|fa):/.test(mac) &&
       !hostNic &&
-      !this.isUplinkByFdb(l.ifname)
+      !this.isUplinkByFdb(l.ifname) &&
+      (!UPLINK_NAME.test(l.ifname) || this.guestMacWithTail(mac))
     )
       return true;
     return TAP_NAME.test(l.ifname) && !this.isUplinkByFdb(l.ifname);
+  }
+
+  /** A non-host MAC in the FDB or the neighbour table with the same tail as this fe: MAC (its guest's). */
+  guestMacWithTail(mac: string): boolean {
+    const tail = macTail(mac);
+    const other = (m: string | undefined) =>
+      !!m && macTail(m) === tail && m.toLowerCase() !== mac && !this.hostMacs.has(m.toLowerCase());
+    return (
+      (this.f.fdb ?? []).some((e) => other(e.mac)) || (this.f.neighbours ?? []).some((n) => other(n.lladdr))
+    );
   }
 
   isUplinkByFdb(name: string): boolean {

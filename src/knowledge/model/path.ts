@@ -148,8 +148,10 @@ function guestPath(
   p.bridge = expected;
   p.expectedProxyArp = items.bridges.find((b) => b.name === expected)?.proxyArp ?? -1;
   if (rl.dev && expected && rl.dev !== expected && rl.dev !== p.tap) {
-    p.routeConflict = true;
-    p.conflictPrefix = mostSpecificRoute(c, p.target, rl.dev);
+    // Through a port of the expected bridge itself, the host's address sits on the port (#9): the
+    // packet dies there, but no other network claims the guest's prefix.
+    p.routeConflict = c.links.get(rl.dev)?.master !== expected;
+    if (p.routeConflict) p.conflictPrefix = mostSpecificRoute(c, p.target, rl.dev);
     breakAt("route", rl.dev, `the route to ${p.target} leaves through ${rl.dev}, not ${expected}`);
   }
   const br = items.bridges.find((b) => b.name === (rl.dev || expected));
