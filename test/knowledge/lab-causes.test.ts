@@ -16,9 +16,11 @@ import { type Lab, labUp } from "../../src/lab/lab.js";
 import { labSkipReason } from "../support/lab.js";
 import { captureBundle } from "./support/capture.js";
 
-// One prefix per case: a lab that failed half-way in this process keeps its prefix marked as in use.
+// One prefix per case (a lab that failed half-way in this process keeps its prefix marked as in
+// use), and per process, so two runs of the suite on one machine do not collide.
+const RUN = (process.pid % 1296).toString(36);
 let serial = 0;
-const nextPrefix = () => `hmk${serial++}`;
+const nextPrefix = () => `hmk${RUN}${(serial++).toString(36)}`;
 const kb = loadKnowledge();
 const NO_INVENTORY = { hosts: [], groups: [] };
 
