@@ -1,5 +1,7 @@
 /** What the ssh and local transports share: command wrapping, output caps, verdicts on the result. */
 
+import type { ExecResult } from "./types.js";
+
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Seconds `timeout` waits after TERM before it sends KILL. */
 export const KILL_GRACE_S = 2;
@@ -67,6 +69,32 @@ export function isPermissionDenied(stderr: string, exitCode: number | null): boo
 /** `timeout` exits 124 after TERM, 137 after KILL; only count it when the time was really spent. */
 export function isTimeoutExit(exitCode: number | null, elapsedMs: number, timeoutMs: number): boolean {
   return (exitCode === 124 || exitCode === 137) && elapsedMs >= timeoutMs * 0.9;
+}
+
+/** What a finished command left: its output, exit code and time, before the verdicts. */
+export interface ExecOutcome {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  durationMs: number;
+  truncated: boolean;
+  /** The client-side backstop ended it: a timeout whatever the exit code says. */
+  backstopFired?: boolean;
+}
+
+/** The ExecResult of a finished command: timed out (then no exit code) or refused, from its outcome. */
+export function execResult(outcome: ExecOutcome, timeoutMs: number): ExecResult {
+  const { stdout, stderr, exitCode, durationMs, truncated } = outcome;
+  const timedOut = outcome.backstopFired === true || isTimeoutExit(exitCode, durationMs, timeoutMs);
+  return {
+    stdout,
+    stderr,
+    exitCode: timedOut ? null : exitCode,
+    durationMs,
+    truncated,
+    timedOut,
+    permissionDenied: !timedOut && isPermissionDenied(stderr, exitCode),
+  };
 }
 
 /** A FIFO limit on how many commands run at once on one host (sshd allows 10 sessions). */

@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import {
   BACKSTOP_MS,
   DEFAULT_MAX_BYTES,
-  isPermissionDenied,
-  isTimeoutExit,
+  execResult,
   Limiter,
   OutputCap,
   wrapCommand,
@@ -65,18 +64,19 @@ class LocalTransport implements Transport {
         clearTimeout(backstop);
         this.running.delete(child);
         if (error) return reject(error);
-        const durationMs = Math.round(performance.now() - started);
-        const stderr = err.text();
-        const timedOut = backstopFired || isTimeoutExit(exitCode, durationMs, options.timeoutMs);
-        resolve({
-          stdout: out.text(),
-          stderr,
-          exitCode: timedOut ? null : exitCode,
-          durationMs,
-          truncated: out.truncated || err.truncated,
-          timedOut,
-          permissionDenied: !timedOut && isPermissionDenied(stderr, exitCode),
-        });
+        resolve(
+          execResult(
+            {
+              stdout: out.text(),
+              stderr: err.text(),
+              exitCode,
+              durationMs: Math.round(performance.now() - started),
+              truncated: out.truncated || err.truncated,
+              backstopFired,
+            },
+            options.timeoutMs,
+          ),
+        );
       };
       const backstop = setTimeout(() => {
         backstopFired = true;

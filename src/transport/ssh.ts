@@ -8,8 +8,7 @@ import { BatchParser, type BatchSection, batchScript } from "./batch.js";
 import {
   BACKSTOP_MS,
   DEFAULT_MAX_BYTES,
-  isPermissionDenied,
-  isTimeoutExit,
+  execResult,
   Limiter,
   OutputCap,
   wrapCommand,
@@ -361,18 +360,19 @@ class SshTransport implements Transport {
         clearTimeout(backstop);
         this.pending.delete(finish);
         if (error) return reject(error);
-        const durationMs = Math.round(performance.now() - started);
-        const stderr = err.text();
-        const timedOut = backstopFired || isTimeoutExit(exitCode, durationMs, options.timeoutMs);
-        resolve({
-          stdout: out.text(),
-          stderr,
-          exitCode: timedOut ? null : exitCode,
-          durationMs,
-          truncated: out.truncated || err.truncated,
-          timedOut,
-          permissionDenied: !timedOut && isPermissionDenied(stderr, exitCode),
-        });
+        resolve(
+          execResult(
+            {
+              stdout: out.text(),
+              stderr: err.text(),
+              exitCode,
+              durationMs: Math.round(performance.now() - started),
+              truncated: out.truncated || err.truncated,
+              backstopFired,
+            },
+            options.timeoutMs,
+          ),
+        );
       };
       const backstop = setTimeout(() => {
         backstopFired = true;
@@ -548,17 +548,16 @@ function batchResult(section: BatchSection, item: BatchItem, elapsedMs: number):
   const stderr = section.stderr.toString("utf8");
   // 153 = killed by SIGXFSZ: the writer hit the file-size limit set just above the cap.
   const exitCode = truncated && section.exitCode === 153 ? null : section.exitCode;
-  const durationMs = Math.round(elapsedMs);
-  const timedOut = isTimeoutExit(exitCode, durationMs, item.options.timeoutMs);
-  return {
-    stdout: section.stdout.toString("utf8"),
-    stderr,
-    exitCode: timedOut ? null : exitCode,
-    durationMs,
-    truncated,
-    timedOut,
-    permissionDenied: !timedOut && isPermissionDenied(stderr, exitCode),
-  };
+  return execResult(
+    {
+      stdout: section.stdout.toString("utf8"),
+      stderr,
+      exitCode,
+      durationMs: Math.round(elapsedMs),
+      truncated,
+    },
+    item.options.timeoutMs,
+  );
 }
 
 function lostResult(why: string, durationMs: number, timedOut: boolean): ExecResult {
