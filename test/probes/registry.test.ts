@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { KNOWN_PROBES } from "../../src/knowledge/causes.js";
 import { probeById, probes, selectProbes } from "../../src/probes/index.js";
 import { checkTargets } from "../../src/probes/util.js";
 
@@ -32,33 +33,7 @@ describe("probe registry", () => {
   it("has unique ids and one of every §2 evidence probe", () => {
     const ids = probes.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of [
-      "links",
-      "addresses",
-      "routes",
-      "routeLookups",
-      "bridgePorts",
-      "fdb",
-      "vlans",
-      "neighbours",
-      "sysctls",
-      "iptables",
-      "iptablesLegacy",
-      "nft",
-      "ebtables",
-      "qdiscs",
-      "conntrack",
-      "nstat",
-      "kernelLog",
-      "virsh",
-      "ovs",
-      "nmcli",
-      "services",
-      "dhcpListeners",
-      "ping",
-      "pingMtu",
-      "arping",
-    ]) {
+    for (const id of KNOWN_PROBES) {
       expect(probeById(id)?.id).toBe(id);
     }
     expect(probeById("nope")).toBeUndefined();
