@@ -3,18 +3,24 @@ import type { HostStatus } from "../transport/types.js";
 
 export type Language = "en" | "zh";
 
-/** Symptom categories that intake recognises and rules declare they explain. */
-export type SymptomCategory =
-  | "host_guest"
-  | "guest_guest"
-  | "guest_lan"
-  | "guest_outside"
-  | "large_packets"
-  | "intermittent"
-  | "slow"
-  | "no_ip"
-  | "after_start"
-  | "vm_wont_start";
+/**
+ * Symptom categories that intake recognises and rules declare they explain, in the order intake
+ * reports them.
+ */
+export const SYMPTOM_CATEGORIES = [
+  "host_guest",
+  "guest_guest",
+  "guest_lan",
+  "guest_outside",
+  "large_packets",
+  "intermittent",
+  "slow",
+  "no_ip",
+  "after_start",
+  "vm_wont_start",
+] as const;
+
+export type SymptomCategory = (typeof SYMPTOM_CATEGORIES)[number];
 
 /** What the person asked, after intake. */
 export interface DiagnosisRequest {

@@ -1,5 +1,4 @@
 export {
-  CATEGORY_ORDER,
   type InventoryNames,
   isIPv4,
   type ParsedRequest,

@@ -1,4 +1,4 @@
-import type { Language, SymptomCategory } from "../diagnosis/types.js";
+import { type Language, SYMPTOM_CATEGORIES, type SymptomCategory } from "../diagnosis/types.js";
 import {
   CATEGORY_PATTERNS,
   CLAUSE_SPLIT,
@@ -32,19 +32,6 @@ export interface ParsedRequest {
   /** Words that look like a host name but are not in the inventory ("kvm1" when kvm01 exists). */
   unknownHostLike?: string[];
 }
-
-export const CATEGORY_ORDER: SymptomCategory[] = [
-  "host_guest",
-  "guest_guest",
-  "guest_lan",
-  "guest_outside",
-  "large_packets",
-  "intermittent",
-  "slow",
-  "no_ip",
-  "after_start",
-  "vm_wont_start",
-];
 
 /** Categories that say where traffic fails to go: a clause saying they work does not count. */
 const REACH: ReadonlySet<SymptomCategory> = new Set([
@@ -204,7 +191,7 @@ function findCategories(text: string, hostNames: Set<string>): SymptomCategory[]
   let hostUse: "none" | "locative" | "reach" = "none";
   for (const clause of clauses) {
     const working = isWorking(clause);
-    for (const cat of CATEGORY_ORDER) {
+    for (const cat of SYMPTOM_CATEGORIES) {
       if (working && REACH.has(cat)) continue;
       if (CATEGORY_PATTERNS[cat].some((re) => re.test(clause))) found.add(cat);
     }
@@ -218,7 +205,7 @@ function findCategories(text: string, hostNames: Set<string>): SymptomCategory[]
   // traffic fails only when no clause says that something works.
   const anyWorking = clauses.some(isWorking);
   const whole = lower.replace(/\n/g, " ");
-  for (const cat of CATEGORY_ORDER)
+  for (const cat of SYMPTOM_CATEGORIES)
     if ((!anyWorking || !REACH.has(cat)) && CATEGORY_PATTERNS[cat].some((re) => re.test(whole)))
       found.add(cat);
   // Two guests named as such with two addresses ("vm A cannot reach vm B", "A 和 B 之间不通").
@@ -237,7 +224,7 @@ function findCategories(text: string, hostNames: Set<string>): SymptomCategory[]
     // "the vm on the host cannot reach the internet": the host is only where the vm lives.
     if (hostUse === "reach" || !otherReach) found.add("host_guest");
   }
-  return CATEGORY_ORDER.filter((c) => found.has(c));
+  return SYMPTOM_CATEGORIES.filter((c) => found.has(c));
 }
 
 /** Leading host/group names and separators go; what remains is the symptom. */

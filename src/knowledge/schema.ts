@@ -2,24 +2,12 @@
  * Validation of one parsed rule file. Every error names the file and the field, in words a rule
  * author can act on: `rules/x.json: commands.fix[0]: unknown parameter {{bridg}}`.
  */
+import { SYMPTOM_CATEGORIES } from "../diagnosis/types.js";
 import { CAUSE_IDS, FORBIDDEN_COMMANDS, KNOWN_PROBES } from "./causes.js";
 import { fieldType, SUBJECT_FACT, SUBJECT_FIELDS, SUBJECTS, type Subject } from "./model/fields.js";
 import { isParamKind } from "./patterns.js";
 import { templateParams } from "./template.js";
 import { RuleError } from "./types.js";
-
-export const SYMPTOMS = [
-  "host_guest",
-  "guest_guest",
-  "guest_lan",
-  "guest_outside",
-  "large_packets",
-  "intermittent",
-  "slow",
-  "no_ip",
-  "after_start",
-  "vm_wont_start",
-] as const;
 
 export const OPERATORS = [
   "equal",
@@ -101,7 +89,7 @@ export function validateRule(raw: unknown, file: string, fileId?: string): RuleE
       err("symptoms", "must be a non-empty array of symptom categories");
     else
       raw.symptoms.forEach((s, i) => {
-        if (!(SYMPTOMS as readonly string[]).includes(s))
+        if (!(SYMPTOM_CATEGORIES as readonly string[]).includes(s))
           err(`symptoms[${i}]`, `unknown symptom category "${s}"`);
       });
   }
