@@ -6,33 +6,21 @@ import { collect } from "../../src/diagnosis/collect.js";
 import type { EvidenceBundle, Probe } from "../../src/probes/types.js";
 import { localTransport } from "../../src/transport/local.js";
 import { BundleError, checkBundle, loadBundle, replayTransport } from "../../src/transport/replay.js";
-
-/** Small real probes: the collector only runs commands, parsing is elsewhere. */
-function probe(id: string, command: string, extra: Partial<Probe> = {}): Probe {
-  return {
-    id,
-    command: () => command,
-    timeoutMs: 5_000,
-    root: false,
-    tool: command.split(" ")[0]!,
-    parse: (s) => s,
-    ...extra,
-  };
-}
+import { commandProbe } from "../support/probes.js";
 
 const PROBES: Probe[] = [
-  probe("hello", "echo hello"),
-  probe("missing", "no-such-tool-hm --json", { tool: "no-such-tool-hm" }),
-  probe("missingInPipe", "no-such-tool-hm -a | cat", { tool: "no-such-tool-hm" }),
-  probe("fails", "echo 'RTNETLINK answers: No such device' >&2; exit 2", { tool: "echo" }),
-  probe("hangs", "sleep 30", { timeoutMs: 600 }),
-  probe("arping", "echo should-not-run", { active: true }),
-  probe("bad", "", {
+  commandProbe("hello", "echo hello"),
+  commandProbe("missing", "no-such-tool-hm --json", { tool: "no-such-tool-hm" }),
+  commandProbe("missingInPipe", "no-such-tool-hm -a | cat", { tool: "no-such-tool-hm" }),
+  commandProbe("fails", "echo 'RTNETLINK answers: No such device' >&2; exit 2", { tool: "echo" }),
+  commandProbe("hangs", "sleep 30", { timeoutMs: 600 }),
+  commandProbe("arping", "echo should-not-run", { active: true }),
+  commandProbe("bad", "", {
     command: () => {
       throw new Error("interface name 'a b' is not valid");
     },
   }),
-  probe("target", "", { command: (ctx) => `echo ${ctx.targets.join(",")}` }),
+  commandProbe("target", "", { command: (ctx) => `echo ${ctx.targets.join(",")}` }),
 ];
 
 const dir = mkdtempSync(join(tmpdir(), "hm-collect-"));
@@ -99,7 +87,7 @@ describe("collect", () => {
     const loaded = loadBundle(file);
     expect(loaded).toEqual(original);
 
-    const extra = probe("notRecorded", "echo never-recorded");
+    const extra = commandProbe("notRecorded", "echo never-recorded");
     const replayed = await collect(replayTransport(loaded), {
       probes: [...PROBES, extra],
       ctx: { targets: [] },

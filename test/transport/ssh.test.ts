@@ -7,23 +7,11 @@ import { collect } from "../../src/diagnosis/collect.js";
 import { loadInventory } from "../../src/inventory/index.js";
 import type { InventoryHost } from "../../src/inventory/types.js";
 import { probes as registry } from "../../src/probes/index.js";
-import type { Probe } from "../../src/probes/types.js";
 import { connectHost } from "../../src/transport/connect.js";
 import { connectSsh, type SshOptions } from "../../src/transport/ssh.js";
 import { type Transport, TransportError } from "../../src/transport/types.js";
 import { labSkipReason, useLab } from "../support/lab.js";
-
-function probe(id: string, command: string, extra: Partial<Probe> = {}): Probe {
-  return {
-    id,
-    command: () => command,
-    timeoutMs: 5_000,
-    root: false,
-    tool: command.split(" ")[0]!,
-    parse: (s) => s,
-    ...extra,
-  };
-}
+import { commandProbe } from "../support/probes.js";
 
 async function failure(p: Promise<Transport>): Promise<TransportError> {
   try {
@@ -182,9 +170,9 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
       const started = Date.now();
       const bundle = await collect(t, {
         probes: [
-          probe("hang", `sleep ${marker}`, { timeoutMs: 1_500 }),
-          probe("links", "ip -j link show"),
-          probe("uname", "uname -r"),
+          commandProbe("hang", `sleep ${marker}`, { timeoutMs: 1_500 }),
+          commandProbe("links", "ip -j link show"),
+          commandProbe("uname", "uname -r"),
         ],
         ctx: { targets: [] },
       });
@@ -227,9 +215,9 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
     try {
       const bundle = await collect(t, {
         probes: [
-          probe("rootOnly", "iptables-save -c", { root: true }),
-          probe("whoami", "id -un"),
-          probe("links", "ip -j link show"),
+          commandProbe("rootOnly", "iptables-save -c", { root: true }),
+          commandProbe("whoami", "id -un"),
+          commandProbe("links", "ip -j link show"),
         ],
         ctx: { targets: [] },
       });
@@ -283,8 +271,10 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
     try {
       // Each probe prints when it started and when it ended: all at once means every start comes
       // before every end (in waves of 6, the later waves would start after the first ones ended).
-      const many = Array.from({ length: 14 }, (_, i) => probe(`p${i}`, "date +%s%6N; sleep 2; date +%s%6N"));
-      const big = probe("big", "head -c 3000000 /dev/zero | tr '\\0' a");
+      const many = Array.from({ length: 14 }, (_, i) =>
+        commandProbe(`p${i}`, "date +%s%6N; sleep 2; date +%s%6N"),
+      );
+      const big = commandProbe("big", "head -c 3000000 /dev/zero | tr '\\0' a");
       const bundle = await collect(t, { probes: [...many, big], ctx: { targets: [] } });
       const spans = bundle.evidence.slice(0, 14).map((e) => {
         expect(e.status).toBe("ok");
@@ -308,7 +298,11 @@ describe.skipIf(labSkipReason())("ssh transport against the lab's sshd", () => {
     const killSession =
       'sleep 0.5; p=$$; while [ "$p" -gt 1 ]; do [ "$(cat /proc/$p/comm)" = sshd ] && { kill -9 "$p"; break; }; p=$(awk \'{print $4}\' /proc/$p/stat); done; sleep 5';
     const err = await collect(t, {
-      probes: [probe("quick", "echo quick"), probe("killer", killSession), probe("slow", "sleep 10")],
+      probes: [
+        commandProbe("quick", "echo quick"),
+        commandProbe("killer", killSession),
+        commandProbe("slow", "sleep 10"),
+      ],
       ctx: { targets: [] },
     }).then(
       () => {
