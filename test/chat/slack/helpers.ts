@@ -1,6 +1,12 @@
 import { expect } from "vitest";
 import { checkBlockLimits } from "../../../src/chat/slack/blocks/limits.js";
-import { eventBody, type FakeSlack, type RecordedCall } from "../../support/fake-slack.js";
+import {
+  eventBody,
+  type FakeSlack,
+  interactionBody,
+  type RecordedCall,
+  sendToApp,
+} from "../../support/fake-slack.js";
 import { jsonFixture } from "./services.js";
 
 export const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -65,6 +71,32 @@ export function buttonIn(
     if (el) return el;
   }
   return undefined;
+}
+
+/** Clicks the `action` button of a report in an incident thread, as Slack delivers it (block_actions). */
+export function clickButton(
+  url: string,
+  report: RecordedCall,
+  action: string,
+  where: { user: string; channel: string; threadTs: string },
+): Promise<{ status: number; text: string }> {
+  const button = buttonIn(report, action);
+  if (!button) throw new Error(`no ${action} button in the report`);
+  const { user, channel, threadTs } = where;
+  const payload = jsonFixture<Record<string, unknown>>("block_actions.json");
+  const ts = String(report.args.ts);
+  payload.user = { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0LAB" };
+  payload.channel = { id: channel, name: channel.toLowerCase() };
+  payload.container = {
+    type: "message",
+    message_ts: ts,
+    channel_id: channel,
+    is_ephemeral: false,
+    thread_ts: threadTs,
+  };
+  payload.message = { type: "message", user: "U0BOT", text: report.args.text, ts, thread_ts: threadTs };
+  payload.actions = [{ ...button, block_id: "b1", type: "button", action_ts: `${Date.now() / 1000}` }];
+  return sendToApp(url, interactionBody(payload), "application/x-www-form-urlencoded", { secret: SECRET });
 }
 
 /** Every message and view the fake received stays within Block Kit's limits. */

@@ -16,7 +16,7 @@ import {
 } from "../../support/fake-slack.js";
 import {
   BOT_TOKEN,
-  buttonIn,
+  clickButton,
   expectAllWithinLimits,
   mention,
   SECRET,
@@ -390,30 +390,8 @@ describe("Slack app over HTTP (signed requests in Slack's wire formats, fake Web
       incident = (db.prepare("SELECT id FROM incidents WHERE thread = ?").get(ts) as { id: number }).id;
     });
 
-    const click = (action: string, user = "U0BOB") => {
-      const button = buttonIn(report, action);
-      if (!button) throw new Error(`no ${action} button in the report`);
-      const payload = jsonFixture<Record<string, unknown>>("block_actions.json");
-      const reportTs = String(report.args.ts);
-      payload.user = { id: user, username: "u", name: "u", team_id: "T0LAB" };
-      payload.channel = { id: "C0BTN", name: "btn" };
-      payload.container = {
-        type: "message",
-        message_ts: reportTs,
-        channel_id: "C0BTN",
-        is_ephemeral: false,
-        thread_ts: ts,
-      };
-      payload.message = {
-        type: "message",
-        user: "U0BOT",
-        text: report.args.text,
-        ts: reportTs,
-        thread_ts: ts,
-      };
-      payload.actions = [{ ...button, block_id: "b1", type: "button", action_ts: `${Date.now() / 1000}` }];
-      return sendToApp(url, interactionBody(payload), FORM, { secret: SECRET });
-    };
+    const click = (action: string, user = "U0BOB") =>
+      clickButton(url, report, action, { user, channel: "C0BTN", threadTs: ts });
 
     it("records 'This was it' and 'Not it' in the case history and answers in the thread", async () => {
       expect((await click("feedback_confirm")).status).toBe(200);

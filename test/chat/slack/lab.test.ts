@@ -8,20 +8,20 @@ import { composeServices } from "../../../src/compose.js";
 import { loadConfig } from "../../../src/config.js";
 import { Conversation } from "../../../src/conversation/core.js";
 import { openDatabase } from "../../../src/store/db.js";
-import { FakeSlack, interactionBody, type RecordedCall, sendToApp } from "../../support/fake-slack.js";
+import { FakeSlack, type RecordedCall, sendToApp } from "../../support/fake-slack.js";
 import { labSkipReason, useLab } from "../../support/lab.js";
 import {
   BOT_TOKEN,
   buttonIn,
+  clickButton,
   expectAllWithinLimits,
   mention,
   SECRET,
   textOf,
   threadMessages,
 } from "./helpers.js";
-import { capturedLogger, jsonFixture } from "./services.js";
+import { capturedLogger } from "./services.js";
 
-const FORM = "application/x-www-form-urlencoded" as const;
 const APPROVER = "U0APPROVER";
 const GROUP = "S0MEDICS";
 
@@ -118,24 +118,8 @@ describe.skipIf(labSkipReason())(
       expect(buttonIn(report, "run_fix")).toBeDefined();
     });
 
-    const click = (action: string, user: string) => {
-      const button = buttonIn(report, action);
-      if (!button) throw new Error(`no ${action} button`);
-      const payload = jsonFixture<Record<string, unknown>>("block_actions.json");
-      const ts = String(report.args.ts);
-      payload.user = { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: "T0LAB" };
-      payload.channel = { id: "C0LAB", name: "lab" };
-      payload.container = {
-        type: "message",
-        message_ts: ts,
-        channel_id: "C0LAB",
-        is_ephemeral: false,
-        thread_ts: thread,
-      };
-      payload.message = { type: "message", user: "U0BOT", text: report.args.text, ts, thread_ts: thread };
-      payload.actions = [{ ...button, block_id: "fix", type: "button", action_ts: `${Date.now() / 1000}` }];
-      return sendToApp(url, interactionBody(payload), FORM, { secret: SECRET });
-    };
+    const click = (action: string, user: string) =>
+      clickButton(url, report, action, { user, channel: "C0LAB", threadTs: thread });
 
     const master = async () => {
       const r = await lab.exec("host", ["ip", "-j", "link", "show", "vnet0"]);

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAIN } from "../../support/cli.js";
-import { FakeSlack, interactionBody, type RecordedCall, sendToApp } from "../../support/fake-slack.js";
+import { FakeSlack, type RecordedCall, sendToApp } from "../../support/fake-slack.js";
 import { labSkipReason, useLab } from "../../support/lab.js";
 import {
   BOT_TOKEN,
-  buttonIn,
+  clickButton,
   expectAllWithinLimits,
   mention,
   type RunningMain,
@@ -17,7 +17,6 @@ import {
   textOf,
   threadMessages,
 } from "./helpers.js";
-import { jsonFixture } from "./services.js";
 
 const skip =
   labSkipReason() ?? (existsSync(MAIN) ? null : "dist/ is not built: run `npm run build` (npm test does it)");
@@ -94,26 +93,8 @@ describe.skipIf(skip)(
       expect(query("SELECT id FROM incidents WHERE thread = ?", m.ts).length).toBe(1);
     });
 
-    const click = (action: string, user: string) => {
-      const button = buttonIn(report, action);
-      if (!button) throw new Error(`no ${action} button`);
-      const payload = jsonFixture<Record<string, unknown>>("block_actions.json");
-      const ts = String(report.args.ts);
-      payload.user = { id: user, username: "u", name: "u", team_id: "T0LAB" };
-      payload.channel = { id: "C0MAIN", name: "main" };
-      payload.container = {
-        type: "message",
-        message_ts: ts,
-        channel_id: "C0MAIN",
-        is_ephemeral: false,
-        thread_ts: thread,
-      };
-      payload.message = { type: "message", user: "U0BOT", text: report.args.text, ts, thread_ts: thread };
-      payload.actions = [{ ...button, block_id: "b", type: "button", action_ts: `${Date.now() / 1000}` }];
-      return sendToApp(url, interactionBody(payload), "application/x-www-form-urlencoded", {
-        secret: SECRET,
-      });
-    };
+    const click = (action: string, user: string) =>
+      clickButton(url, report, action, { user, channel: "C0MAIN", threadTs: thread });
 
     it("'This was it' is recorded as a confirmed case", async () => {
       expect((await click("feedback_confirm", "U0BOB")).status).toBe(200);
