@@ -139,6 +139,11 @@ function findHosts(text: string, toks: Token[], inv: InventoryNames) {
   return { hosts: uniq(hosts), unknown: uniq(unknown), vmNames: uniq(vmNames) };
 }
 
+const GUEST_TERM = String.raw`(vms?|guests?|virtual machines?|domains?|instances?|虚拟机|虚机|客户机|云主机)`;
+const AND = String.raw`\s*(和|与|跟|同|及|and|&|<->|<-+>|-+)\s*(the\s+|its\s+|their\s+)?`;
+const HOST_AND_GUEST_AFTER = new RegExp(`^${AND}${GUEST_TERM}`, "i");
+const HOST_AND_GUEST_BEFORE = new RegExp(`${GUEST_TERM}${AND}$`, "i");
+
 /** Removes uses of a host word that name or place a host rather than talk about reaching it. */
 function hostWordUse(clause: string, hostNames: Set<string>): "none" | "locative" | "reach" {
   const c = clause.replace(ZH_NON_HOST, " ");
@@ -151,6 +156,12 @@ function hostWordUse(clause: string, hostNames: Set<string>): "none" | "locative
       const next = /^\s*[:#]?\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/.exec(after)?.[1];
       const prev = /([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*$/.exec(before)?.[1];
       const isName = (w?: string) => !!w && (hostNames.has(w.toLowerCase()) || HOSTNAME_LIKE.test(w));
+      // "host and vm", "宿主机和虚拟机", "虚拟机与宿主机": the two ends of the failing traffic, even
+      // when a host name stands before it ("kvm01 宿主机和虚拟机网络不通").
+      if (HOST_AND_GUEST_AFTER.test(after) || HOST_AND_GUEST_BEFORE.test(before)) {
+        reach = true;
+        continue;
+      }
       if (isName(next) || isName(prev)) continue; // "host kvm01", "kvm01 host": a name, not a place
       if (
         /\b(on|in|inside|at|under|of)\s+(the|this|that|my|our|a|each|every)?\s*$/.test(before) ||
@@ -171,7 +182,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 function hostNameReaches(name: string): RegExp {
   const n = escapeRe(name);
   return new RegExp(
-    `\\bfrom\\s+(the\\s+)?(host\\s+)?${n}\\b|(?<!\\b(on|in|at|inside|of)\\s+(the\\s+)?(host\\s+)?)\\b${n}\\s+((can'?t|cannot|can not|could not|couldn'?t|fails? to|failed to|is unable to|unable to|can no longer)\\s+(ping|reach|ssh|connect|talk|access|get to)|lost (contact|connection|connectivity) (with|to))\\b|(从|在)\\s*${n}\\s*上?\\s*(ping|访问|连接|连不|ssh)`,
+    `\\bfrom\\s+(the\\s+)?(host\\s+)?${n}\\b|(?<!\\b(on|in|at|inside|of)\\s+(the\\s+)?(host\\s+)?)\\b${n}\\s+((host|hypervisor|server|node)\\s+)?((can'?t|cannot|can not|could not|couldn'?t|fails? to|failed to|is unable to|unable to|can no longer)\\s+(ping|reach|ssh|connect|talk|access|get to)|lost (contact|connection|connectivity) (with|to))\\b|(从|在)\\s*${n}\\s*上?\\s*(ping|访问|连接|连不|ssh)`,
   );
 }
 

@@ -102,6 +102,11 @@ const cases: Array<[string, SymptomCategory[]]> = [
   ["cannot ping 198.51.100.10 from kvm01", ["host_guest"]],
   ["kvm01 cannot reach vm 198.51.100.10", ["host_guest"]],
   ["从kvm01 ping不通198.51.100.10", ["host_guest"]],
+  ["kvm01 host cannot reach vm 198.51.100.10", ["host_guest"]],
+  // a host name before "host and vm" does not turn the host word into a name
+  ["kvm01 宿主机和虚拟机网络不通", ["host_guest"]],
+  ["kvm01 虚拟机与宿主机之间不通", ["host_guest"]],
+  ["kvm01 host and vm cannot talk", ["host_guest"]],
   ["在kvm01上的虚拟机访问不了外网", ["guest_outside"]],
   ["kvm01: vm can't reach the internet", ["guest_outside"]],
   ["the host kvm01 cannot ping the gateway 198.51.100.254", ["guest_lan"]],
