@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { run } from "./exec.js";
+import { processAlive, run } from "./exec.js";
 import { nsName } from "./plan.js";
 import { readReservations, readState, releaseSubnetsOf, reserveSubnet, withAllocLock } from "./state.js";
 
@@ -89,12 +89,7 @@ function isStale(owner: string): boolean {
   const state = readState(owner);
   if (!state) return !existsSync(`/run/netns/${nsName(owner, "host")}`);
   if (existsSync(`/run/netns/${nsName(owner, "host")}`)) return false;
-  try {
-    process.kill(state.pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
+  return !processAlive(state.pid);
 }
 
 /**

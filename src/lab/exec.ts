@@ -72,3 +72,18 @@ export function runSync(argv: readonly string[]): number {
 export function inNs(ns: string, argv: readonly string[]): string[] {
   return ["ip", "netns", "exec", ns, ...argv];
 }
+
+/**
+ * Whether a process still exists. EPERM means it exists but is not ours to signal: alive. (The lab
+ * runs as root, so for its own children this is the same as "signal 0 works".)
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { inNs, run, runOk } from "./exec.js";
+import { inNs, processAlive, run, runOk, sleep } from "./exec.js";
 
 /** Generates an ed25519 key pair without passphrase; returns the public key line. */
 export async function keygen(file: string, comment: string): Promise<string> {
@@ -92,22 +92,11 @@ export class Sshd {
       // already gone
     }
     const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && alive(pid)) await sleep(20);
-    if (alive(pid)) process.kill(pid, "SIGKILL");
+    while (Date.now() < deadline && processAlive(pid)) await sleep(20);
+    if (processAlive(pid)) process.kill(pid, "SIGKILL");
     await rm(this.pidFile, { force: true });
   }
 }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Waits until address:port accepts a TCP connection. From the root namespace when the address is

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { processAlive, sleep } from "./exec.js";
 
 /** Machine-wide lab bookkeeping: shared by every process (tests, CLI, benchmarks) on this machine. */
 export const RUN_DIR = "/run/hostmedic-lab";
@@ -51,17 +52,6 @@ export function removeStateSync(prefix: string): void {
   rmSync(stateFile(prefix), { force: true });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 // One promise chain per process plus an O_EXCL lock file across processes: twenty labs started at
 // once from one benchmark, or tests of several engineers, must never pick the same subnet.
 let chain: Promise<unknown> = Promise.resolve();
@@ -100,7 +90,7 @@ async function breakStaleLock(): Promise<void> {
     const owner = Number((await readFile(LOCK_FILE, "utf8")).trim());
     const age = Date.now() - (await stat(LOCK_FILE)).mtimeMs;
     // An empty file is a holder between open and write; only give up on it after a while.
-    if ((owner > 0 && !pidAlive(owner)) || age > 20_000) await rm(LOCK_FILE, { force: true });
+    if ((owner > 0 && !processAlive(owner)) || age > 20_000) await rm(LOCK_FILE, { force: true });
   } catch {
     // vanished meanwhile: fine
   }

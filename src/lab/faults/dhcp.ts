@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UDHCPC_FOREVER } from "../dhcp.js";
+import { processAlive, sleep } from "../exec.js";
 import { GUESTS } from "../plan.js";
 import { strictDhcpClientForever } from "../strict-dhcp-client.js";
 import { must } from "./helpers.js";
@@ -25,7 +26,7 @@ export const dhcpFaults: Fault[] = [
       const pid = Number((await readFile(join(lab.dir, "dnsmasq.pid"), "utf8")).trim());
       if (!(pid > 1)) throw new Error("dhcp_server_missing: no dnsmasq pid");
       process.kill(pid, "SIGTERM");
-      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(20);
       lab.background("vm3", UDHCPC_FOREVER);
     },
   },
@@ -66,12 +67,3 @@ export const dhcpFaults: Fault[] = [
     },
   },
 ];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
