@@ -82,7 +82,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(`hostmedic ${name}: this command is not available in this build`);
       return EXIT.failure;
     }
-    io.err(`hostmedic ${name}: ${(err as Error).message}`);
+    // SQLite's own words ("database is locked") do not say what to do; describeDbError does.
+    const { describeDbError } = await import("./store/db.js");
+    io.err(`hostmedic ${name}: ${describeDbError(err)}`);
     return EXIT.failure;
   }
 }

@@ -2,8 +2,9 @@ import { ConsoleAdapter } from "./chat/console/adapter.js";
 import { composeServices } from "./compose.js";
 import { type Config, ConfigError, loadConfig, requireInventory, secretsOf } from "./config.js";
 import { Conversation } from "./conversation/core.js";
+import { RuleError } from "./knowledge/index.js";
 import { createLogger, type Logger } from "./log.js";
-import { openDatabase, StoreError } from "./store/db.js";
+import { describeDbError, openDatabase, StoreError } from "./store/db.js";
 import { MigrationError } from "./store/migrate.js";
 
 export interface Running {
@@ -118,7 +119,11 @@ export async function start(mode?: "console"): Promise<number> {
       : await startSlack(config, log);
   } catch (err) {
     // Start-up problems are the operator's to fix: say what, not where in our code.
-    process.stderr.write(`hostmedic: ${(err as Error).message}\n`);
+    const message =
+      err instanceof RuleError
+        ? `the knowledge base (${config.rulesDir}) has errors; fix them, \`hostmedic rules check\` lists them:\n${err.message}`
+        : describeDbError(err);
+    process.stderr.write(`hostmedic: ${message}\n`);
     log.debug({ err }, "start-up failed");
     return err instanceof ConfigError || err instanceof MigrationError || err instanceof StoreError ? 2 : 1;
   }
