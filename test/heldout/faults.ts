@@ -546,3 +546,32 @@ export const HEALTHY_WORDINGS = (v: Variant): string[] => [
   `vm ${v.nat.guest.ip} has no internet`,
   `${v.hostName} 上的虚拟机 ${v.guests[1].ip} ping 不通网关`,
 ];
+
+/** Two faults at once: each complaint names both problems, and both causes must be in the top three. */
+export interface HeldoutCombo {
+  ids: string[];
+  /** A cause injected as a red herring: real, but it must not outrank the cause of the complaint. */
+  herring?: string;
+  wordings(v: Variant): string[];
+}
+
+export const COMBOS: HeldoutCombo[] = [
+  {
+    ids: ["tap_admin_down", "masquerade_missing"],
+    wordings: (v) => [
+      `vm ${v.guests[0].ip} is unreachable and vm ${v.nat.guest.ip} cannot reach the internet`,
+      `虚拟机 ${v.guests[0].ip} 不可达，虚拟机 ${v.nat.guest.ip} 上不了外网`,
+    ],
+  },
+  {
+    ids: ["tap_not_enslaved"],
+    herring: "ip_forward_disabled",
+    wordings: (v) => [`host cannot ping vm ${v.guests[0].ip}`, `宿主机 ping 不通虚拟机 ${v.guests[0].ip}`],
+  },
+];
+
+export function faultById(id: string): HeldoutFault {
+  const f = FAULTS.find((x) => x.id === id);
+  if (!f) throw new Error(`no held-out fault ${id}`);
+  return f;
+}
