@@ -216,7 +216,7 @@ function connectError(
       return new TransportError(
         "host_key_unknown",
         `host key of ${where} is not in ${opts.knownHostsFile}; the host shows ${shown}`,
-        `Check with the host's administrator that its key is ${fingerprint(offered)}, then add it: ${scan}`,
+        `Verify the fingerprint with the host's administrator (on the host: ssh-keygen -lf ${hostKeyFile(offered)}); when it is ${fingerprint(offered)}, add the key: ${scan}`,
       );
     }
     const what = verdict === "revoked" ? "is marked @revoked in" : "does not match";
@@ -230,7 +230,9 @@ function connectError(
     return new TransportError(
       "auth_failed",
       `${hop.user}@${where} refused the login (tried ${plan.tried.join(", ")})`,
-      `Check that the public key is in ~${hop.user}/.ssh/authorized_keys on ${hop.label}, or set MEDIC_SSH_KEY.`,
+      hop.keys.keyFile && hop.keys.keyFile !== opts.keyFile
+        ? `Check that the public key is in ~${hop.user}/.ssh/authorized_keys on ${hop.label}, or change ansible_ssh_private_key_file of ${hop.label} in the inventory (it is used instead of MEDIC_SSH_KEY).`
+        : `Check that the public key is in ~${hop.user}/.ssh/authorized_keys on ${hop.label}, or set MEDIC_SSH_KEY.`,
     );
   }
   if (err.level === "client-timeout") {
@@ -256,6 +258,19 @@ function connectError(
     );
   }
   return new TransportError("error", `${where}: ${err.message}`);
+}
+
+/** Where OpenSSH keeps the public host key of this type, for the administrator to print its fingerprint. */
+function hostKeyFile(blob: Buffer): string {
+  const type = blobType(blob) ?? "";
+  const name = type.startsWith("ecdsa-")
+    ? "ecdsa"
+    : type === "ssh-rsa"
+      ? "rsa"
+      : type === "ssh-ed25519"
+        ? "ed25519"
+        : "*";
+  return `/etc/ssh/ssh_host_${name}_key.pub`;
 }
 
 function forwardOut(
