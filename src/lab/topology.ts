@@ -46,6 +46,25 @@ function guestConfig(g: GuestPlan, routes: string[] = [`route add default via ${
 }
 
 /**
+ * libvirt's DHCP checksum fix (mangle LIBVIRT_PRT, after -A or -D): fills the UDP checksum of replies
+ * to guests on virbr0, which old DHCP clients check.
+ */
+export const DHCP_CHECKSUM_RULE = [
+  "LIBVIRT_PRT",
+  "-o",
+  "virbr0",
+  "-p",
+  "udp",
+  "-m",
+  "udp",
+  "--dport",
+  "68",
+  "-j",
+  "CHECKSUM",
+  "--checksum-fill",
+] as const;
+
+/**
  * The libvirt-style firewall of the host: the iptables backend's LIBVIRT_* chains for the NAT network
  * virbr0 (as `virsh net-start default` leaves them), including the DHCP checksum fix.
  */
@@ -55,7 +74,7 @@ export function libvirtRuleset(): string {
     "*mangle",
     ":LIBVIRT_PRT - [0:0]",
     "-A POSTROUTING -j LIBVIRT_PRT",
-    "-A LIBVIRT_PRT -o virbr0 -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill",
+    `-A ${DHCP_CHECKSUM_RULE.join(" ")}`,
     "COMMIT",
     "*nat",
     ":LIBVIRT_PRT - [0:0]",

@@ -7,6 +7,7 @@ import { faults } from "../../src/lab/faults/index.js";
 import { type Lab, labUp } from "../../src/lab/lab.js";
 import { GUESTS, NET, type NsKey } from "../../src/lab/plan.js";
 import { strictDhcpClient } from "../../src/lab/strict-dhcp-client.js";
+import { DHCP_CHECKSUM_RULE } from "../../src/lab/topology.js";
 import { labSkipReason } from "../support/lab.js";
 
 const PREFIX = "hmlf";
@@ -219,25 +220,7 @@ const expectations: Record<string, Expectation> = {
       expect(r.code).not.toBe(0);
       expect(r.stdout).toMatch(/dropped: bad udp checksum/);
       // The fix of the catalog brings the lease back.
-      await lab.exec("host", [
-        "iptables",
-        "-w",
-        "-t",
-        "mangle",
-        "-A",
-        "LIBVIRT_PRT",
-        "-o",
-        "virbr0",
-        "-p",
-        "udp",
-        "-m",
-        "udp",
-        "--dport",
-        "68",
-        "-j",
-        "CHECKSUM",
-        "--checksum-fill",
-      ]);
+      await lab.exec("host", ["iptables", "-w", "-t", "mangle", "-A", ...DHCP_CHECKSUM_RULE]);
       expect((await lab.exec("vm3", strictDhcpClient())).stdout).toMatch(/accepted/);
     },
   },

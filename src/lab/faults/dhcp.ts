@@ -4,6 +4,7 @@ import { UDHCPC_FOREVER } from "../dhcp.js";
 import { processAlive, sleep } from "../exec.js";
 import { GUESTS } from "../plan.js";
 import { strictDhcpClientForever } from "../strict-dhcp-client.js";
+import { DHCP_CHECKSUM_RULE } from "../topology.js";
 import { must } from "./helpers.js";
 import type { Fault } from "./types.js";
 
@@ -44,25 +45,7 @@ export const dhcpFaults: Fault[] = [
     needs: ["dhcp"],
     async inject(lab) {
       await lab.enable("dhcp");
-      await must(lab, "host", [
-        "iptables",
-        "-w",
-        "-t",
-        "mangle",
-        "-D",
-        "LIBVIRT_PRT",
-        "-o",
-        "virbr0",
-        "-p",
-        "udp",
-        "-m",
-        "udp",
-        "--dport",
-        "68",
-        "-j",
-        "CHECKSUM",
-        "--checksum-fill",
-      ]);
+      await must(lab, "host", ["iptables", "-w", "-t", "mangle", "-D", ...DHCP_CHECKSUM_RULE]);
       lab.background("vm3", strictDhcpClientForever());
     },
   },
