@@ -115,6 +115,11 @@ export function loadConfig(rawEnv: Env = process.env, dotEnvFile: string | null 
     problems.push("SLACK_APP_TOKEN: expected an app-level token starting with xapp-");
   if (!/^https?:\/\/[^\s]+$/.test(slack.apiUrl))
     problems.push(`SLACK_API_URL: expected an http(s) URL, got "${slack.apiUrl}"`);
+  // Not echoed: user:password@ in it would be a secret, and fetch refuses such URLs anyway.
+  else if (/^https?:\/\/[^/]*@/.test(slack.apiUrl))
+    problems.push(
+      "SLACK_API_URL: must not contain user:password@ (it would end up in logs; fetch refuses it)",
+    );
   else if (!slack.apiUrl.endsWith("/")) slack.apiUrl += "/";
 
   let mode: RunMode = "console";

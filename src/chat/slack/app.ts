@@ -204,6 +204,12 @@ export function createSlackApp(
         workspace.url = auth.url;
       } catch (err) {
         const code = err instanceof SlackCallError ? err.slackError : (err as Error).message;
+        // No answer at all is not a refused token: say where we tried to go instead.
+        if (code === "request_failed" || /^http_5\d\d$/.test(code))
+          throw new Error(
+            `cannot reach Slack's Web API at ${withoutCredentials(slack.apiUrl)} (auth.test: ${code}); check the network, a proxy, or SLACK_API_URL`,
+            { cause: err },
+          );
         throw new Error(`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code})`, { cause: err });
       }
       processed.prune();
@@ -231,4 +237,16 @@ export function createSlackApp(
       await work.idle();
     },
   };
+}
+
+/** A URL to show: a proxy's user:password@ never reaches a message or a log line. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "SLACK_API_URL";
+  }
 }
