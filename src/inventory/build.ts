@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
-import { InventoryError, UnknownHostError } from "./errors.js";
+import { EmptyGroupError, EmptyInventoryError, InventoryError, UnknownHostError } from "./errors.js";
 import { type JumpSpec, parseJump, parsePort } from "./jump.js";
 import { closestNames } from "./suggest.js";
 import type { Inventory, InventoryHost, JumpHost, RawInventory, SourcedValue } from "./types.js";
@@ -225,11 +225,14 @@ class LoadedInventory implements Inventory {
     const host = this.hosts.get(wanted);
     if (host) return [host];
     if (this.raw.groups.has(wanted)) {
-      return [...hostsOfGroup(this.raw, wanted)]
+      const members = [...hostsOfGroup(this.raw, wanted)]
         .sort()
         .map((h) => this.hosts.get(h))
         .filter((h): h is InventoryHost => h !== undefined);
+      if (members.length === 0) throw new EmptyGroupError(wanted, this.file);
+      return members;
     }
+    if (this.hosts.size === 0) throw new EmptyInventoryError(wanted, this.file);
     // Hosts first: "kvm1" more likely meant kvm01 than the group kvm.
     const hosts = closestNames(wanted, this.hosts.keys());
     const groups = closestNames(wanted, this.raw.groups.keys()).filter((g) => !hosts.includes(g));

@@ -23,3 +23,24 @@ export class UnknownHostError extends Error {
     this.name = "UnknownHostError";
   }
 }
+
+/**
+ * A group without hosts: nothing could be diagnosed, so it is refused like an unknown name (exit 2,
+ * no incident) instead of an empty report that looks like success.
+ */
+export class EmptyGroupError extends UnknownHostError {
+  constructor(group: string, file: string) {
+    super(group, []);
+    this.message = `group "${group}" has no hosts in ${file}; add hosts under it or name a host`;
+    this.name = "EmptyGroupError";
+  }
+}
+
+/** The inventory has no host at all (an empty file, or only empty groups). */
+export class EmptyInventoryError extends UnknownHostError {
+  constructor(requested: string, file: string) {
+    super(requested, []);
+    this.message = `unknown host "${requested}": the inventory ${file} has no hosts (check MEDIC_INVENTORY)`;
+    this.name = "EmptyInventoryError";
+  }
+}

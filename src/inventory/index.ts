@@ -6,7 +6,7 @@ import { readIniInventory } from "./ini.js";
 import { emptyRaw, type Inventory } from "./types.js";
 import { readYamlInventory } from "./yaml.js";
 
-export { InventoryError, UnknownHostError } from "./errors.js";
+export { EmptyGroupError, EmptyInventoryError, InventoryError, UnknownHostError } from "./errors.js";
 export type { Inventory, InventoryHost, JumpHost } from "./types.js";
 
 /** Reads an Ansible inventory file, YAML or INI form, and checks every host's connection settings. */

@@ -117,6 +117,29 @@ describe("a malformed or missing inventory", () => {
   });
 });
 
+describe("an inventory with nothing to diagnose", () => {
+  it("a group without hosts: exit 2, says so, no empty report that looks like success, no incident", async () => {
+    const d = caseDir("empty-group");
+    writeFileSync(join(d, "inventory.yml"), "all:\n  children:\n    kvm:\n      hosts: {}\n");
+    const r = await hostmedic(d, ["diagnose", "kvm", SYMPTOM, "--json"]);
+    expectClear(r, 2, /group "kvm" has no hosts in .*inventory\.yml/);
+    expect(r.stdout).toBe("");
+    const listed = await hostmedic(d, ["incident", "list"]);
+    expect(listed.stdout).not.toMatch(/#1\b/);
+  });
+
+  it("an empty inventory file: exit 2, says the inventory has no hosts", async () => {
+    const d = caseDir("empty-inventory");
+    writeFileSync(join(d, "inventory.yml"), "");
+    const r = await hostmedic(d, ["diagnose", "kvm01", SYMPTOM]);
+    expectClear(
+      r,
+      2,
+      /unknown host "kvm01": the inventory .*inventory\.yml has no hosts \(check MEDIC_INVENTORY\)/,
+    );
+  });
+});
+
 describe("SSH key configuration", () => {
   it("MEDIC_SSH_KEY pointing at a missing file stops before connecting, naming the variable", async () => {
     const d = caseDir("missing-key");
