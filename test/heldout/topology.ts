@@ -36,6 +36,11 @@ export interface Variant {
   nat: { bridge: string; network: string; prefixLen: number; host: string; mac: string; guest: GuestSpec };
   /** An address beyond the gateway ("the internet"). */
   internet: string;
+  /**
+   * Warm: the host has talked to its guests and gateway before the fault (neighbour and FDB entries
+   * exist, some still REACHABLE when the complaint comes). Cold: freshly built, as src/lab is.
+   */
+  warm: boolean;
   /** libvirt creates NAT bridges with stp='on' delay='0' (the kernel clamps the delay to 2 s). */
   natStp: boolean;
   description: string;
@@ -88,6 +93,7 @@ export const VARIANTS: Variant[] = [
     },
     internet: "198.51.100.200",
     natStp: false,
+    warm: true,
     description: "bridge lan-br, taps tap3/tap4, uplink ens5, LAN 192.0.2.0/24, NAT virbr1 203.0.113.64/26",
   },
   {
@@ -118,6 +124,7 @@ export const VARIANTS: Variant[] = [
     },
     internet: "198.51.100.250",
     natStp: false,
+    warm: false,
     description:
       "bridge br-vm, taps vnet7/vnet8 (kernel MACs), uplink bond0, LAN 203.0.113.0/25, NAT 198.51.100.128/26",
   },
@@ -148,6 +155,7 @@ export const VARIANTS: Variant[] = [
     },
     internet: "203.0.113.200",
     natStp: true,
+    warm: true,
     description:
       "default names br0/vnet0/eno1/virbr0, other MACs and subnets (NAT 192.0.2.128/26), host hv-east-3",
   },
@@ -429,6 +437,7 @@ export class HeldoutHost {
     await this.must("host", ["iptables-restore", "-w"], libvirtRules(v));
     await this.must("host", ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
     await this.settle();
+    if (!v.warm) return;
     // A host that has been up a while knows its guests and its gateway.
     await this.traffic([
       ["host", g1.ip],
