@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import type { Duplex } from "node:stream";
 // ssh2 is CommonJS: Node's ESM loader only gives its default export.
@@ -215,7 +216,7 @@ function connectError(
     if (verdict === "unknown") {
       return new TransportError(
         "host_key_unknown",
-        `host key of ${where} is not in ${opts.knownHostsFile}; the host shows ${shown}`,
+        `host key of ${where} is not in ${opts.knownHostsFile}${existsSync(opts.knownHostsFile) ? "" : " (that file does not exist: check MEDIC_KNOWN_HOSTS)"}; the host shows ${shown}`,
         `Verify the fingerprint with the host's administrator (on the host: ssh-keygen -lf ${hostKeyFile(offered)}); when it is ${fingerprint(offered)}, add the key: ${scan}`,
       );
     }

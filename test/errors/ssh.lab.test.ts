@@ -118,6 +118,12 @@ describe.skipIf(labSkipReason())(`SSH errors on the lab host (${labSkipReason() 
     expect(readFileSync(empty, "utf8")).toBe("");
   });
 
+  it("MEDIC_KNOWN_HOSTS naming a file that does not exist: refused like an unknown key, and the message says so", async () => {
+    const missing = join(dir, "no_such_known_hosts");
+    const host = await failed({ MEDIC_KNOWN_HOSTS: missing }, "host_key_unknown");
+    expect(host.error).toContain(`is not in ${missing} (that file does not exist: check MEDIC_KNOWN_HOSTS)`);
+  });
+
   it("a changed host key: refused, warns of a man-in-the-middle, says how to replace the old key", async () => {
     const other = join(dir, "other_host_key");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other]);
