@@ -66,7 +66,11 @@ const TEXTS = {
 export type TextKey = keyof typeof TEXTS;
 
 export function t(key: TextKey, language: Language, vars: Record<string, string | number> = {}): string {
-  const template: string = TEXTS[key][language];
+  return fillText(TEXTS[key][language], vars);
+}
+
+/** Puts vars into the {name} placeholders of a sentence; a placeholder without a value stays as written. */
+export function fillText(template: string, vars: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 

@@ -1,4 +1,5 @@
 import type { DiagnosisResult, Finding, HostDiagnosis, Language } from "../diagnosis/types.js";
+import { fillText } from "./messages.js";
 import type { Button, Reply, Section } from "./types.js";
 
 const L = {
@@ -45,10 +46,6 @@ const L = {
     likely: "可能性",
   },
 } as const;
-
-function fill(s: string, vars: Record<string, string | number>): string {
-  return s.replace(/\{(\w+)\}/g, (w, k: string) => (k in vars ? String(vars[k]) : w));
-}
 
 export interface ButtonValue {
   incident: number;
@@ -108,11 +105,11 @@ function hostSections(incident: number, h: HostDiagnosis, lang: Language): Secti
   const l = L[lang];
   if (h.status !== "diagnosed")
     return [
-      { title: h.host, text: fill(l.status, { host: h.host, status: h.status, error: h.error ?? "" }) },
+      { title: h.host, text: fillText(l.status, { host: h.host, status: h.status, error: h.error ?? "" }) },
     ];
   const sections: Section[] = [];
   const shown = h.causes.filter((c, i) => i < 3 || c.confidence >= 0.5).slice(0, 5);
-  if (!shown.length) sections.push({ title: h.host, text: fill(l.noCause, { host: h.host }) });
+  if (!shown.length) sections.push({ title: h.host, text: fillText(l.noCause, { host: h.host }) });
   shown.forEach((f, i) => {
     sections.push(findingSection(incident, h.host, f, i + 1, lang));
   });
@@ -125,7 +122,7 @@ function hostSections(incident: number, h: HostDiagnosis, lang: Language): Secti
 export function renderDiagnosis(result: DiagnosisResult, lang: Language): Reply {
   const l = L[lang];
   const hosts = result.hosts.map((h) => h.host).join(", ");
-  const sections: Section[] = [{ title: fill(l.report, { hosts, incident: result.incident }), text: "" }];
+  const sections: Section[] = [{ title: fillText(l.report, { hosts, incident: result.incident }), text: "" }];
   for (const h of result.hosts) sections.push(...hostSections(result.incident, h, lang));
   if (result.similar_incidents.length)
     sections.push({
@@ -150,7 +147,7 @@ export function renderDiagnosis(result: DiagnosisResult, lang: Language): Reply 
     )
     .join("; ");
   return {
-    text: `${fill(l.report, { hosts, incident: result.incident })}: ${summary}`,
+    text: `${fillText(l.report, { hosts, incident: result.incident })}: ${summary}`,
     sections,
     language: lang,
   };

@@ -1,3 +1,4 @@
+import { fillText } from "../conversation/messages.js";
 import type { Language } from "../diagnosis/types.js";
 
 /** Every sentence the fix flow says, in both languages. */
@@ -120,5 +121,5 @@ export const FIX_MESSAGES = {
 export type FixMessage = keyof typeof FIX_MESSAGES;
 
 export function fm(key: FixMessage, lang: Language, vars: Record<string, string | number> = {}): string {
-  return FIX_MESSAGES[key][lang].replace(/\{(\w+)\}/g, (w, k: string) => (k in vars ? String(vars[k]) : w));
+  return fillText(FIX_MESSAGES[key][lang], vars);
 }
