@@ -115,6 +115,41 @@ describe("Slack payloads hostmedic does not handle (HTTP, signed, fake Web API)"
     await stillServing();
   });
 
+  it("a click on an unknown button in the App Home (no channel, no response_url): told by DM", async () => {
+    const payload = {
+      type: "block_actions",
+      user: { id: "U0ERIN", username: "erin", name: "erin", team_id: "T0LAB" },
+      api_app_id: "A0HOSTMEDIC",
+      token: "unused",
+      container: { type: "view", view_id: "V0HOME" },
+      trigger_id: "1.2.5",
+      team: { id: "T0LAB", domain: "lab" },
+      view: { id: "V0HOME", type: "home", callback_id: "", blocks: [] },
+      actions: [
+        { action_id: "old_home_button", block_id: "h1", type: "button", value: "x", action_ts: "1.3" },
+      ],
+    };
+    const res = await post(interactionBody(payload), FORM);
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(2500);
+    const opened = await fake.waitFor(
+      () => fake.callsOf("conversations.open").find((c) => c.args.users === "U0ERIN"),
+      5_000,
+      "the DM opened",
+    );
+    const channel = (opened.response.channel as { id: string }).id;
+    const told = await fake.waitFor(
+      () =>
+        fake
+          .callsOf("chat.postMessage")
+          .find((c) => c.args.channel === channel && /old_home_button/.test(textOf(c))),
+      5_000,
+      "the DM",
+    );
+    expect(textOf(told)).toMatch(/don't handle this button/);
+    await stillServing();
+  });
+
   it("a modal submission of an unknown callback_id: acked, logged, the submitter is told", async () => {
     const payload = jsonFixture<{ view: Record<string, unknown> }>("view_submission.json");
     payload.view.callback_id = "someone_elses_modal";
