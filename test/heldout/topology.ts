@@ -159,6 +159,38 @@ export const VARIANTS: Variant[] = [
     description:
       "default names br0/vnet0/eno1/virbr0, other MACs and subnets (NAT 192.0.2.128/26), host hv-east-3",
   },
+  {
+    key: "d",
+    hostName: "hv-west-1",
+    // A bridged LAN whose bridge is named like libvirt's NAT bridges, and a NAT bridge with a plain name.
+    bridge: "virbr1",
+    bridgeMac: "02:5e:10:00:00:01",
+    uplink: "ens5",
+    lan: {
+      network: "203.0.113.64/26",
+      prefixLen: 26,
+      host: "203.0.113.65",
+      gateway: "203.0.113.126",
+      gatewayMac: "02:5e:10:00:00:fe",
+    },
+    guests: [
+      g("203.0.113.70", 26, "203.0.113.126", "52:54:00:d4:00:70", "tap3", feOf("52:54:00:d4:00:70")),
+      g("203.0.113.71", 26, "203.0.113.126", "52:54:00:d4:00:71", "tap4", ""),
+    ],
+    nat: {
+      bridge: "natbr0",
+      network: "192.0.2.0/25",
+      prefixLen: 25,
+      host: "192.0.2.1",
+      mac: "52:54:00:d4:aa:01",
+      guest: g("192.0.2.33", 25, "192.0.2.1", "52:54:00:d4:00:33", "tap9", ""),
+    },
+    internet: "198.51.100.77",
+    natStp: false,
+    warm: false,
+    description:
+      "LAN bridge named virbr1 (203.0.113.64/26), taps tap3/tap4 (one fe:, one kernel MAC), NAT natbr0 192.0.2.0/25, host hv-west-1",
+  },
 ];
 
 export type NsKey = "host" | "out" | "g1" | "g2" | "g3";
