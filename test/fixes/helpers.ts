@@ -55,16 +55,22 @@ export function fixWorld(lab: Lab, overrides: Partial<FixServiceDeps> = {}): Fix
   const store = repositories(db);
   const inventory = loadInventory(lab.inventoryFile);
   const clock = { now: new Date() };
-  const connect: FixServiceDeps["connect"] = (h) =>
-    connectHost(h, { knownHosts: lab.knownHostsFile, sshKey: lab.keyFile, connectTimeoutMs: 5_000 });
-  const base: FixServiceDeps = {
-    db,
+  // What a diagnosis needs to reach the lab host: the fix service collects again with the same.
+  const diagnosisEdges: Pick<
+    FixServiceDeps,
+    "inventory" | "connect" | "collect" | "probes" | "buildFacts" | "engine"
+  > = {
     inventory,
-    connect,
+    connect: (h) =>
+      connectHost(h, { knownHosts: lab.knownHostsFile, sshKey: lab.keyFile, connectTimeoutMs: 5_000 }),
     collect,
     probes: (ctx) => selectProbes(ctx),
     buildFacts: (b) => buildFacts(b),
     engine: knowledge,
+  };
+  const base: FixServiceDeps = {
+    db,
+    ...diagnosisEdges,
     history: (host, groups, categories) => store.cases.caseHistory(host, groups, categories),
     isRisky: (cause) => knowledge.rules.some((r) => r.rule.id === cause && r.rule.risky),
     log,
@@ -90,12 +96,7 @@ export function fixWorld(lab: Lab, overrides: Partial<FixServiceDeps> = {}): Fix
       diagnose(
         { hosts: [lab.hostName], symptom, targets, language: "en", categories },
         {
-          inventory,
-          connect,
-          collect,
-          probes: (ctx) => selectProbes(ctx),
-          buildFacts: (b) => buildFacts(b),
-          engine: knowledge,
+          ...diagnosisEdges,
           store,
           log,
           meta: { user: ASKER, source: "slack", channel: "CFIX", thread: `17000000${++thread}.0001` },
