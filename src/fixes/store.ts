@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type Database from "better-sqlite3";
 import type { FindingCommands } from "../diagnosis/types.js";
-import { guard } from "../store/incidents.js";
+import { commandsColumn, guard, jsonColumn } from "../store/incidents.js";
 import {
   type AuditEvent,
   type CommandRun,
@@ -34,22 +34,13 @@ interface FixRow {
   updated_at: string;
 }
 
-const parse = <T>(s: string | null, fallback: T): T => {
-  if (!s) return fallback;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return fallback;
-  }
-};
-
 function toFix(r: FixRow): Fix {
   return {
     id: r.id,
     incidentId: r.incident_id,
     host: r.host,
     cause: r.cause,
-    commands: { check: [], fix: [], rollback: [], verify: [], ...parse(r.commands, {}) },
+    commands: commandsColumn(r.commands),
     risky: r.risky === 1,
     evidenceSha256: r.evidence_sha256,
     evidenceAt: r.evidence_at,
@@ -58,9 +49,9 @@ function toFix(r: FixRow): Fix {
     approvedBy: r.approved_by,
     rolledBackBy: r.rolled_back_by,
     reason: r.reason,
-    recorded: parse<RecordedValue[] | null>(r.recorded, null),
-    outputs: parse<CommandRun[]>(r.outputs, []),
-    result: parse<FixResult | null>(r.result, null),
+    recorded: jsonColumn<RecordedValue[] | null>(r.recorded, null),
+    outputs: jsonColumn<CommandRun[]>(r.outputs, []),
+    result: jsonColumn<FixResult | null>(r.result, null),
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     updatedAt: r.updated_at,
@@ -313,5 +304,5 @@ export function listAudit(
   const rows = db.prepare(sql).all(...args, filter.limit ?? 10_000) as (Omit<AuditEvent, "detail"> & {
     detail: string;
   })[];
-  return rows.map((r) => ({ ...r, detail: parse<Record<string, unknown>>(r.detail, {}) }));
+  return rows.map((r) => ({ ...r, detail: jsonColumn<Record<string, unknown>>(r.detail, {}) }));
 }

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { Finding, HostDiagnosis, Language, SymptomCategory } from "../diagnosis/types.js";
+import type {
+  Finding,
+  FindingCommands,
+  HostDiagnosis,
+  Language,
+  SymptomCategory,
+} from "../diagnosis/types.js";
 import type { EvidenceBundle } from "../probes/types.js";
 import { describeDbError, StoreError } from "./db.js";
 import { refreshIncidentFts } from "./fts.js";
@@ -95,21 +101,27 @@ interface IncidentRow extends Omit<Incident, "categories" | "targets" | "hosts" 
   status: string;
 }
 
-const json = <T>(s: string | null | undefined, fallback: T): T => {
-  if (!s) return fallback;
+/** A JSON column as stored; an empty or unreadable value reads as `fallback`. */
+export function jsonColumn<T>(text: string | null | undefined, fallback: T): T {
+  if (!text) return fallback;
   try {
-    return JSON.parse(s) as T;
+    return JSON.parse(text) as T;
   } catch {
     return fallback;
   }
-};
+}
+
+/** The commands column of a finding or fix; a list the row lacks reads as empty. */
+export function commandsColumn(text: string | null | undefined): FindingCommands {
+  return { check: [], fix: [], rollback: [], verify: [], ...jsonColumn<Partial<FindingCommands>>(text, {}) };
+}
 
 function toIncident(r: IncidentRow): Incident {
   return {
     ...r,
-    categories: json(r.categories, []),
-    targets: json(r.targets, []),
-    hosts: json(r.hosts, []),
+    categories: jsonColumn(r.categories, []),
+    targets: jsonColumn(r.targets, []),
+    hosts: jsonColumn(r.hosts, []),
     language: r.language === "zh" ? "zh" : "en",
     status: r.status as IncidentStatus,
   };
@@ -295,11 +307,11 @@ export class IncidentStore {
     ).map((d) => ({
       id: d.id,
       host: d.host,
-      groups: json<string[]>(d.host_groups, []),
+      groups: jsonColumn<string[]>(d.host_groups, []),
       status: d.status,
       error: d.error,
       elapsed_ms: d.elapsed_ms,
-      notes: json<string[]>(d.notes, []),
+      notes: jsonColumn<string[]>(d.notes, []),
       findings: (
         this.db.prepare("SELECT * FROM findings WHERE diagnosis_id = ? ORDER BY rank").all(d.id) as {
           cause: string;
@@ -312,8 +324,8 @@ export class IncidentStore {
         }[]
       ).map((f) => ({
         ...f,
-        evidence: json<string[]>(f.evidence, []),
-        commands: { check: [], fix: [], rollback: [], verify: [], ...json(f.commands, {}) },
+        evidence: jsonColumn<string[]>(f.evidence, []),
+        commands: commandsColumn(f.commands),
       })),
       evidence: this.db
         .prepare("SELECT sha256, created_at FROM evidence WHERE diagnosis_id = ? ORDER BY id")
