@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import type Database from "better-sqlite3";
-import type { FindingCommands } from "../diagnosis/types.js";
 import { commandsColumn, guard, jsonColumn } from "../store/incidents.js";
 import {
   type AuditEvent,
@@ -58,17 +57,19 @@ function toFix(r: FixRow): Fix {
   };
 }
 
-export interface NewProposal {
-  incidentId: number;
-  host: string;
-  cause: string;
-  commands: FindingCommands;
-  risky: boolean;
-  evidenceSha256: string;
-  evidenceAt: string;
-  proposedBy: string;
-  expiresAt: string;
-}
+/** What a proposal is made of; the store adds the id, state, approvals, outputs and timestamps. */
+export type NewProposal = Pick<
+  Fix,
+  | "incidentId"
+  | "host"
+  | "cause"
+  | "commands"
+  | "risky"
+  | "evidenceSha256"
+  | "evidenceAt"
+  | "proposedBy"
+  | "expiresAt"
+>;
 
 /** Fields a transition may set along with the new state. */
 export interface TransitionPatch {
