@@ -1,5 +1,6 @@
 import type { DiagnosisRequest, Language, ProgressEvent } from "../diagnosis/types.js";
 import type { Logger } from "../log.js";
+import { describeDbError, StoreError } from "../store/db.js";
 import { languageOf, t } from "./messages.js";
 import { decodeValue, renderDiagnosis } from "./report.js";
 import type { ConversationServices, IncidentSummary, RequestMeta } from "./services.js";
@@ -11,6 +12,14 @@ export interface ConversationDeps {
   fixes?: { handleAction(action: Action, sink: ReplySink, language: Language): Promise<void> };
   log: Logger;
   source: RequestMeta["source"];
+}
+
+/** What went wrong, in words; a database failure means the incident itself was not kept. */
+function failure(err: unknown, lang: Language): string {
+  const code = String((err as { code?: string }).code ?? "");
+  if (err instanceof StoreError || code.startsWith("SQLITE_"))
+    return t("failedNotKept", lang, { error: describeDbError(err) });
+  return t("failed", lang, { error: (err as Error).message });
 }
 
 const HELP = /^(help|\?|usage|帮助|幫助|怎么用|用法)$/i;
@@ -35,8 +44,8 @@ export class Conversation {
       if (search) return await this.search(search[1]!.trim(), lang, sink);
       await this.diagnoseText(text, lang, msg, sink, log);
     } catch (err) {
-      log.error({ err }, "message handling failed");
-      await sink.post({ text: t("failed", lang, { error: (err as Error).message }), language: lang });
+      log.error({ err: (err as Error).message }, "message handling failed");
+      await sink.post({ text: failure(err, lang), language: lang });
     }
   }
 
@@ -87,8 +96,8 @@ export class Conversation {
           return;
       }
     } catch (err) {
-      log.error({ err }, "action handling failed");
-      await sink.post({ text: t("failed", lang, { error: (err as Error).message }), language: lang });
+      log.error({ err: (err as Error).message }, "action handling failed");
+      await sink.post({ text: failure(err, lang), language: lang });
     }
   }
 

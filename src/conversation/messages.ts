@@ -57,6 +57,10 @@ const TEXTS = {
     en: "Something went wrong: {error}. The incident and what was gathered so far are kept.",
     zh: "出错了：{error}。事件和已收集的证据都已保存。",
   },
+  failedNotKept: {
+    en: "Something went wrong and the incident could not be saved: {error}.",
+    zh: "出错了，事件未能保存：{error}。",
+  },
   fixesUnavailable: {
     en: "Running fixes is not available here yet; the commands are in the report for an operator to run.",
     zh: "此处尚不能执行修复；报告中列出了命令，可由运维人员手动执行。",

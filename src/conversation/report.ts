@@ -21,7 +21,7 @@ const L = {
     confirmNo: "Cancel",
     similar: "Similar past incidents",
     distinguish: "Top causes are close; to tell them apart",
-    notes: "Not collected",
+    notes: "Notes",
     likely: "likely",
   },
   zh: {
@@ -42,7 +42,7 @@ const L = {
     confirmNo: "取消",
     similar: "相似的以往事件",
     distinguish: "前两个原因接近，区分方法",
-    notes: "未能收集",
+    notes: "备注",
     likely: "可能性",
   },
 } as const;
@@ -131,12 +131,14 @@ export function renderDiagnosis(result: DiagnosisResult, lang: Language): Reply 
         .map((s) => `• #${s.incident} \`${s.cause}\` on ${s.host} (${Math.round(s.score * 100)}%)`)
         .join("\n")}`,
     });
-  sections.push({
-    text: " ",
-    buttons: [
-      { action: "show_evidence", label: l.showEvidence, value: encodeValue({ incident: result.incident }) },
-    ],
-  });
+  // Evidence exists only where a host was reached.
+  if (result.hosts.some((h) => h.status === "diagnosed"))
+    sections.push({
+      text: " ",
+      buttons: [
+        { action: "show_evidence", label: l.showEvidence, value: encodeValue({ incident: result.incident }) },
+      ],
+    });
   const summary = result.hosts
     .map((h) =>
       h.status !== "diagnosed"

@@ -3,6 +3,7 @@ import type { InventoryHost } from "../inventory/types.js";
 import type { Evidence, EvidenceBundle, Probe, ProbeContext } from "../probes/types.js";
 import { similarIncidents } from "../search/similar.js";
 import type { CaseRecord } from "../store/cases.js";
+import { describeDbError } from "../store/db.js";
 import type { Repositories } from "../store/repositories.js";
 import { type Transport, TransportError } from "../transport/types.js";
 import type { CollectOptions } from "./collect.js";
@@ -215,11 +216,10 @@ export async function diagnose(request: DiagnosisRequest, deps: DiagnoseDeps): P
           host.groups.filter((g) => !IGNORED_GROUPS.has(g)),
         );
       } catch (err) {
-        // The answer still goes out; the operator learns from the log why it was not kept.
-        deps.log.error(
-          { incident, host: host.name, err: (err as Error).message },
-          "could not store the diagnosis",
-        );
+        // The answer still goes out, and says that it was not kept and why.
+        const why = describeDbError(err);
+        deps.log.error({ incident, host: host.name, err: why }, "could not store the diagnosis");
+        d.notes = [...(d.notes ?? []), `this diagnosis could not be saved to the database: ${why}`];
       }
       emit({ type: "host_done", host: host.name, status: d.status });
       return d;

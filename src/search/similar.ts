@@ -121,6 +121,8 @@ export function similarIncidents(db: Database.Database, q: SimilarQuery, limit =
       cause = top?.cause ?? "";
       host = top?.host ?? (JSON.parse(m.hosts) as string[])[0] ?? "";
     }
+    // An incident where nothing was found (an unreachable host, say) teaches nothing about a cause.
+    if (!cause) continue;
     out.push({ incident: id, cause, host: host ?? "", score: Math.round(score * 1000) / 1000 });
   }
   return out

@@ -71,7 +71,7 @@ describe("renderText", () => {
       expect(lines).toContain(l);
     expect(text).toContain("touches the host's own management path");
     expect(text).toContain("to tell them apart: ip -br addr show eno1");
-    expect(text).toContain("Not collected:\n     - virsh: virsh is not installed");
+    expect(text).toContain("Notes:\n     - virsh: virsh is not installed");
     expect(text).toContain(
       "Packet path:\n     - 198.51.100.10: breaks at host (br0): no address on the bridge",
     );
@@ -91,16 +91,7 @@ describe("renderText", () => {
   it("speaks Chinese when the request was Chinese", () => {
     const zh = renderText(result("zh"));
     expect(zh).toMatch(/^事件 #12/);
-    for (const w of [
-      "证据",
-      "检查",
-      "修复",
-      "回滚",
-      "未能收集",
-      "数据包路径",
-      "相似的以往事件",
-      "可能性较低",
-    ])
+    for (const w of ["证据", "检查", "修复", "回滚", "备注", "数据包路径", "相似的以往事件", "可能性较低"])
       expect(zh).toContain(w);
     expect(zh).not.toContain("Evidence");
   });

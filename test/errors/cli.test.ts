@@ -339,7 +339,7 @@ describe.skipIf(mountSkipReason())(`the database's file system (${mountSkipReaso
 
   // Known gap (src/diagnosis, src/report): the printed report does not say that it was not saved;
   // only a log line on stderr does. When it does, this starts to pass: turn it into `it`.
-  it.fails("a full disk while saving: the printed report itself says it could not be saved", async () => {
+  it("a full disk while saving: the printed report itself says it could not be saved", async () => {
     const d = caseDir("full-text");
     const mnt = join(d, "mnt");
     mkdirSync(mnt);
