@@ -139,7 +139,7 @@ function findHosts(text: string, toks: Token[], inv: InventoryNames) {
   return { hosts: uniq(hosts), unknown: uniq(unknown), vmNames: uniq(vmNames) };
 }
 
-const GUEST_TERM = String.raw`(vms?|guests?|virtual machines?|domains?|instances?|虚拟机|虚机|客户机|云主机)`;
+const GUEST_TERM = "(vms?|guests?|virtual machines?|domains?|instances?|虚拟机|虚机|客户机|云主机)";
 const AND = String.raw`\s*(和|与|跟|同|及|and|&|<->|<-+>|-+)\s*(the\s+|its\s+|their\s+)?`;
 const HOST_AND_GUEST_AFTER = new RegExp(`^${AND}${GUEST_TERM}`, "i");
 const HOST_AND_GUEST_BEFORE = new RegExp(`${GUEST_TERM}${AND}$`, "i");
