@@ -1,5 +1,5 @@
 import { InventoryError } from "./errors.js";
-import { expandHostPattern } from "./pattern.js";
+import { expandHostPatternAt } from "./pattern.js";
 import { emptyRaw, type RawInventory, rawGroup, rawHost } from "./types.js";
 import { shellWords } from "./words.js";
 
@@ -50,13 +50,7 @@ export function readIniInventory(text: string, file: string): RawInventory {
       }
       const [pattern, ...assignments] = words;
       if (!pattern) continue;
-      let names: string[];
-      try {
-        names = expandHostPattern(pattern);
-      } catch (e) {
-        throw new InventoryError(file, (e as Error).message, lineNo);
-      }
-      for (const host of names) {
+      for (const host of expandHostPatternAt(pattern, file, lineNo)) {
         group.hosts.add(host);
         const vars = rawHost(raw, host, lineNo);
         for (const a of assignments) {

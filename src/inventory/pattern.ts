@@ -1,3 +1,5 @@
+import { InventoryError } from "./errors.js";
+
 /**
  * Ansible host ranges: `kvm[01:03]` → kvm01, kvm02, kvm03; `[a:c]` for letters; `[0:10:5]` with a
  * stride. A name without brackets is returned as is. Throws with a readable problem on a bad range.
@@ -26,4 +28,13 @@ export function expandHostPattern(name: string): string[] {
     throw new Error(`bad host range "[${range}]" in "${name}"`);
   }
   return items.flatMap((item) => expandHostPattern(`${head}${item}${tail}`));
+}
+
+/** The hosts of a pattern written at `line` of an inventory file; a bad range is reported there. */
+export function expandHostPatternAt(pattern: string, file: string, line: number | undefined): string[] {
+  try {
+    return expandHostPattern(pattern);
+  } catch (e) {
+    throw new InventoryError(file, (e as Error).message, line);
+  }
 }

@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { InventoryError } from "./errors.js";
-import { expandHostPattern } from "./pattern.js";
+import { expandHostPatternAt } from "./pattern.js";
 import { emptyRaw, type RawInventory, rawGroup, rawHost, type VarMap } from "./types.js";
 
 const GROUP_KEYS = new Set(["hosts", "children", "vars"]);
@@ -54,13 +54,7 @@ export function readYamlInventory(text: string, file: string): RawInventory {
         for (const hp of value.items) {
           const pattern = keyText(hp.key, file, lineOf);
           const hline = lineOf(hp.key as Node);
-          let names: string[];
-          try {
-            names = expandHostPattern(pattern);
-          } catch (e) {
-            throw new InventoryError(file, (e as Error).message, hline);
-          }
-          for (const host of names) {
+          for (const host of expandHostPatternAt(pattern, file, hline)) {
             group.hosts.add(host);
             readVars(hp.value as Node | null, rawHost(raw, host, hline), host);
           }
