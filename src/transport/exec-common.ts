@@ -1,6 +1,6 @@
 /** What the ssh and local transports share: command wrapping, output caps, verdicts on the result. */
 
-import type { ExecResult } from "./types.js";
+import type { ExecOptions, ExecResult } from "./types.js";
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Seconds `timeout` waits after TERM before it sends KILL. */
@@ -95,6 +95,32 @@ export function execResult(outcome: ExecOutcome, timeoutMs: number): ExecResult 
     timedOut,
     permissionDenied: !timedOut && isPermissionDenied(stderr, exitCode),
   };
+}
+
+/** The output of one running command: both streams capped, timed from its start, judged at its end. */
+export class CommandOutput {
+  readonly stdout: OutputCap;
+  readonly stderr: OutputCap;
+  private readonly started = performance.now();
+
+  constructor(private readonly options: ExecOptions) {
+    this.stdout = new OutputCap(options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.stderr = new OutputCap(options.maxBytes ?? DEFAULT_MAX_BYTES);
+  }
+
+  result(exitCode: number | null, backstopFired: boolean): ExecResult {
+    return execResult(
+      {
+        stdout: this.stdout.text(),
+        stderr: this.stderr.text(),
+        exitCode,
+        durationMs: Math.round(performance.now() - this.started),
+        truncated: this.stdout.truncated || this.stderr.truncated,
+        backstopFired,
+      },
+      this.options.timeoutMs,
+    );
+  }
 }
 
 /** A FIFO limit on how many commands run at once on one host (sshd allows 10 sessions). */

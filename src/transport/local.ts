@@ -1,12 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  BACKSTOP_MS,
-  DEFAULT_MAX_BYTES,
-  execResult,
-  Limiter,
-  OutputCap,
-  wrapCommand,
-} from "./exec-common.js";
+import { BACKSTOP_MS, CommandOutput, Limiter, wrapCommand } from "./exec-common.js";
 import type { ExecOptions, ExecResult, Transport } from "./types.js";
 
 export interface LocalOptions {
@@ -45,10 +38,8 @@ class LocalTransport implements Transport {
   private run(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new Error("local transport is closed"));
     const sudo = options.root === true && !this.isRoot;
-    const out = new OutputCap(options.maxBytes ?? DEFAULT_MAX_BYTES);
-    const err = new OutputCap(options.maxBytes ?? DEFAULT_MAX_BYTES);
+    const output = new CommandOutput(options);
     return new Promise((resolve, reject) => {
-      const started = performance.now();
       // detached: the command gets its own process group, so a kill reaches its children too.
       const child = spawn("sh", ["-c", wrapCommand(command, options.timeoutMs, sudo)], {
         detached: true,
@@ -64,19 +55,7 @@ class LocalTransport implements Transport {
         clearTimeout(backstop);
         this.running.delete(child);
         if (error) return reject(error);
-        resolve(
-          execResult(
-            {
-              stdout: out.text(),
-              stderr: err.text(),
-              exitCode,
-              durationMs: Math.round(performance.now() - started),
-              truncated: out.truncated || err.truncated,
-              backstopFired,
-            },
-            options.timeoutMs,
-          ),
-        );
+        resolve(output.result(exitCode, backstopFired));
       };
       const backstop = setTimeout(() => {
         backstopFired = true;
@@ -84,10 +63,10 @@ class LocalTransport implements Transport {
         finish(null);
       }, options.timeoutMs + BACKSTOP_MS);
       child.stdout!.on("data", (d: Buffer) => {
-        if (!out.push(d)) stop();
+        if (!output.stdout.push(d)) stop();
       });
       child.stderr!.on("data", (d: Buffer) => {
-        if (!err.push(d)) stop();
+        if (!output.stderr.push(d)) stop();
       });
       child.on("error", (e) => finish(null, new Error(`cannot run ${command}: ${e.message}`)));
       child.on("close", (code) => finish(code));

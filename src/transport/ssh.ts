@@ -8,10 +8,10 @@ import type { InventoryHost, JumpHost } from "../inventory/types.js";
 import { BatchParser, type BatchSection, batchScript } from "./batch.js";
 import {
   BACKSTOP_MS,
+  CommandOutput,
   DEFAULT_MAX_BYTES,
   execResult,
   Limiter,
-  OutputCap,
   wrapCommand,
 } from "./exec-common.js";
 import {
@@ -346,10 +346,8 @@ class SshTransport implements Transport {
     if (this.lostError) return Promise.reject(this.lostError);
     const sudo = options.root === true && this.user !== "root";
     const wrapped = wrapCommand(command, options.timeoutMs, sudo);
-    const out = new OutputCap(options.maxBytes ?? DEFAULT_MAX_BYTES);
-    const err = new OutputCap(options.maxBytes ?? DEFAULT_MAX_BYTES);
+    const output = new CommandOutput(options);
     return new Promise<ExecResult>((resolve, reject) => {
-      const started = performance.now();
       let channel: ClientChannel | undefined;
       let finished = false;
       let backstopFired = false;
@@ -376,19 +374,7 @@ class SshTransport implements Transport {
         clearTimeout(backstop);
         this.pending.delete(finish);
         if (error) return reject(error);
-        resolve(
-          execResult(
-            {
-              stdout: out.text(),
-              stderr: err.text(),
-              exitCode,
-              durationMs: Math.round(performance.now() - started),
-              truncated: out.truncated || err.truncated,
-              backstopFired,
-            },
-            options.timeoutMs,
-          ),
-        );
+        resolve(output.result(exitCode, backstopFired));
       };
       const backstop = setTimeout(() => {
         backstopFired = true;
@@ -408,10 +394,10 @@ class SshTransport implements Transport {
         }
         channel = ch;
         ch.on("data", (d: Buffer) => {
-          if (!out.push(d)) stop();
+          if (!output.stdout.push(d)) stop();
         });
         ch.stderr.on("data", (d: Buffer) => {
-          if (!err.push(d)) stop();
+          if (!output.stderr.push(d)) stop();
         });
         ch.on("exit", (code: number | null) => {
           exited = true;
