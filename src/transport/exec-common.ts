@@ -72,12 +72,8 @@ export function isTimeoutExit(exitCode: number | null, elapsedMs: number, timeou
 }
 
 /** What a finished command left: its output, exit code and time, before the verdicts. */
-export interface ExecOutcome {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  durationMs: number;
-  truncated: boolean;
+export interface ExecOutcome
+  extends Pick<ExecResult, "stdout" | "stderr" | "exitCode" | "durationMs" | "truncated"> {
   /** The client-side backstop ended it: a timeout whatever the exit code says. */
   backstopFired?: boolean;
 }
