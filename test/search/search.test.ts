@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { searchIncidents, searchTerms } from "../../src/search/index.js";
 import { CaseStore } from "../../src/store/cases.js";
 import { IncidentStore, type NewIncident } from "../../src/store/incidents.js";
-import { diagnosed, finding, tempDb } from "../store/helpers.js";
+import { diagnosedIncident, tempDb } from "../store/helpers.js";
 
 const TITLES: Record<string, { en: string; zh: string }> = {
   tap_not_enslaved: {
@@ -21,26 +21,7 @@ beforeAll(() => {
   const incidents = new IncidentStore(t.db, (id) => TITLES[id]);
   const cases = new CaseStore(t.db, (id) => TITLES[id]);
   const add = (key: string, n: Partial<NewIncident>, host: string, causes: [string, number][]) => {
-    const id = incidents.create({
-      requestedBy: "U1",
-      source: "cli",
-      symptom: "",
-      categories: [],
-      targets: [],
-      hosts: [host],
-      language: "en",
-      ...n,
-    });
-    incidents.recordDiagnosis(
-      id,
-      diagnosed(
-        host,
-        causes.map(([c, p]) => finding(c, p)),
-      ),
-      ["kvm"],
-    );
-    ids[key] = id;
-    return id;
+    ids[key] = diagnosedIncident(incidents, host, causes, n, ["kvm"]);
   };
   add("tap", { symptom: "vm 198.51.100.10 cannot reach the host" }, "kvm01", [["tap_not_enslaved", 0.93]]);
   add("mtu", { symptom: "大包不通，小包正常", language: "zh" }, "kvm02", [["mtu_mismatch", 0.8]]);

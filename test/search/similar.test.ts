@@ -3,7 +3,7 @@ import type { SymptomCategory } from "../../src/diagnosis/types.js";
 import { similarIncidents } from "../../src/search/similar.js";
 import { CaseStore } from "../../src/store/cases.js";
 import { IncidentStore } from "../../src/store/incidents.js";
-import { diagnosed, finding, tempDb } from "../store/helpers.js";
+import { diagnosedIncident, tempDb } from "../store/helpers.js";
 
 let t: ReturnType<typeof tempDb>;
 let incidents: IncidentStore;
@@ -21,23 +21,7 @@ function add(
   categories: SymptomCategory[],
   causes: [string, number][],
 ): number {
-  const id = incidents.create({
-    requestedBy: "U1",
-    source: "cli",
-    symptom,
-    categories,
-    targets: [],
-    hosts: [host],
-    language: "en",
-  });
-  incidents.recordDiagnosis(
-    id,
-    diagnosed(
-      host,
-      causes.map(([c, p]) => finding(c, p)),
-    ),
-  );
-  return id;
+  return diagnosedIncident(incidents, host, causes, { symptom, categories });
 }
 
 describe("similarIncidents", () => {

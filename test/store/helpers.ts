@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import type { Finding, HostDiagnosis } from "../../src/diagnosis/types.js";
 import { openDatabase } from "../../src/store/db.js";
+import type { IncidentStore, NewIncident } from "../../src/store/incidents.js";
 
 /** A migrated database in a fresh temp dir; close() removes both. */
 export function tempDb(): { db: Database.Database; file: string; dir: string; close(): void } {
@@ -42,4 +43,33 @@ export function diagnosed(
   extra: Partial<HostDiagnosis> = {},
 ): HostDiagnosis {
   return { host, status: "diagnosed", causes, elapsed_ms: 12, ...extra };
+}
+
+/** A CLI incident on `host` whose diagnosis found `causes` ([cause, confidence]); returns its id. */
+export function diagnosedIncident(
+  incidents: IncidentStore,
+  host: string,
+  causes: [string, number][],
+  incident: Partial<NewIncident> = {},
+  groups: string[] = [],
+): number {
+  const id = incidents.create({
+    requestedBy: "U1",
+    source: "cli",
+    symptom: "",
+    categories: [],
+    targets: [],
+    hosts: [host],
+    language: "en",
+    ...incident,
+  });
+  incidents.recordDiagnosis(
+    id,
+    diagnosed(
+      host,
+      causes.map(([c, p]) => finding(c, p)),
+    ),
+    groups,
+  );
+  return id;
 }
