@@ -70,7 +70,7 @@ async function diagnose(h: HeldoutHost, db: string, symptom: string): Promise<Ca
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.trim().slice(0, 300)}`);
   const out = JSON.parse(r.stdout) as { hosts: { status: string; error?: string; causes: Cause[] }[] };
   const host = out.hosts[0];
-  if (!host || host.status !== "diagnosed") throw new Error(`status ${host?.status}: ${host?.error}`);
+  if (host?.status !== "diagnosed") throw new Error(`status ${host?.status}: ${host?.error}`);
   return host.causes;
 }
 
