@@ -1,6 +1,7 @@
+// Targets go into probe commands: intake accepts exactly the IPv4 addresses the probes accept.
+export { isIPv4 } from "../probes/util.js";
 export {
   type InventoryNames,
-  isIPv4,
   type ParsedRequest,
   parseRequest,
   suggestNames,

@@ -1,4 +1,5 @@
 import { type Language, SYMPTOM_CATEGORIES, type SymptomCategory } from "../diagnosis/types.js";
+import { isIPv4 } from "../probes/util.js";
 import {
   CATEGORY_PATTERNS,
   CLAUSE_SPLIT,
@@ -47,12 +48,6 @@ export const MAX_TEXT = 2000;
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 const IPV4 = /(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.]|\/\d)/g;
 const TOKEN = /[A-Za-z0-9_][A-Za-z0-9_.-]*/g;
-
-/** Strict IPv4: four decimal octets 0-255 without leading zeros. */
-export function isIPv4(s: string): boolean {
-  const parts = s.split(".");
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
-}
 
 interface Token {
   word: string;
