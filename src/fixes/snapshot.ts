@@ -4,9 +4,9 @@
  * facts and validated by the engine) say what they touch; every name taken from them is checked
  * again here before it goes into a command.
  */
+import { isIfname } from "../probes/util.js";
 import type { RecordedValue } from "./types.js";
 
-const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const SYSCTL_KEY = /^[A-Za-z0-9_.:@/-]{1,128}$/;
 const SYSCTL_VALUE = /^[A-Za-z0-9 \t._-]{0,64}$/;
 const CIDR4 = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
@@ -65,15 +65,15 @@ export function recordSpecs(fixCommands: string[]): { specs: RecordSpec[]; uncov
       covered = true;
     } else if (tool === "ip" && /^(link|l)$/.test(w[1] ?? "") && w[2] === "set") {
       const dev = linkDevice(w);
-      covered = dev !== undefined && IFNAME.test(dev);
+      covered = dev !== undefined && isIfname(dev);
       if (covered) add({ kind: "link", key: dev, command: `ip -j -d link show dev ${dev}` });
     } else if (tool === "bridge" && w[1] === "link" && w[2] === "set") {
       const dev = linkDevice(w);
-      covered = dev !== undefined && IFNAME.test(dev);
+      covered = dev !== undefined && isIfname(dev);
       if (covered) add({ kind: "bridge_port", key: dev, command: `bridge -j -d link show dev ${dev}` });
     } else if (tool === "ip" && /^(addr|address|a)$/.test(w[1] ?? "")) {
       const dev = linkDevice(w);
-      covered = dev !== undefined && IFNAME.test(dev);
+      covered = dev !== undefined && isIfname(dev);
       if (covered) add({ kind: "addresses", key: dev, command: `ip -j addr show dev ${dev}` });
     } else if (tool === "ip" && /^(route|r|ro)$/.test(w[1] ?? "")) {
       add({ kind: "routes", command: "ip -j route show table main" });
@@ -154,7 +154,7 @@ function routeKey(r: RouteJson): string | undefined {
   const dst = r.dst === "default" || (r.dst && (CIDR4.test(r.dst) || IPV4.test(r.dst))) ? r.dst : undefined;
   if (!dst) return undefined;
   if (r.gateway && !IPV4.test(r.gateway)) return undefined;
-  if (r.dev && !IFNAME.test(r.dev)) return undefined;
+  if (r.dev && !isIfname(r.dev)) return undefined;
   if (r.prefsrc && !IPV4.test(r.prefsrc)) return undefined;
   return [
     dst,
@@ -195,10 +195,10 @@ export function restoreCommands(rec: RecordedValue, current: string | undefined)
     case "link": {
       const dev = rec.key;
       const link = json<LinkJson[]>(rec.value)?.[0];
-      if (!dev || !IFNAME.test(dev) || !link) return [];
+      if (!dev || !isIfname(dev) || !link) return [];
       const cmds: string[] = [];
       if (link.master === undefined) cmds.push(`ip link set dev ${dev} nomaster`);
-      else if (IFNAME.test(link.master)) cmds.push(`ip link set dev ${dev} master ${link.master}`);
+      else if (isIfname(link.master)) cmds.push(`ip link set dev ${dev} master ${link.master}`);
       if (Number.isInteger(link.mtu)) cmds.push(`ip link set dev ${dev} mtu ${link.mtu}`);
       cmds.push(`ip link set dev ${dev} ${link.flags?.includes("UP") ? "up" : "down"}`);
       return cmds;
@@ -206,7 +206,7 @@ export function restoreCommands(rec: RecordedValue, current: string | undefined)
     case "bridge_port": {
       const dev = rec.key;
       const port = json<Record<string, unknown>[]>(rec.value)?.[0];
-      if (!dev || !IFNAME.test(dev) || !port) return [];
+      if (!dev || !isIfname(dev) || !port) return [];
       const opts: string[] = [];
       for (const [key, opt] of PORT_FLAGS)
         if (typeof port[key] === "boolean") opts.push(`${opt} ${port[key] ? "on" : "off"}`);
@@ -218,7 +218,7 @@ export function restoreCommands(rec: RecordedValue, current: string | undefined)
     }
     case "addresses": {
       const dev = rec.key;
-      if (!dev || !IFNAME.test(dev) || current === undefined) return [];
+      if (!dev || !isIfname(dev) || current === undefined) return [];
       const before = addrSet(rec.value);
       const now = addrSet(current);
       return [
