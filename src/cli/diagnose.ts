@@ -154,6 +154,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     targets: bundle && parsed.targets.length === 0 ? bundle.targets : parsed.targets,
     language: parsed.language,
     categories: parsed.categories,
+    vmNames: parsed.vmNames,
   };
   const db = openDatabase(config.db);
   try {

@@ -186,6 +186,7 @@ export class Conversation {
       targets: parsed.targets,
       language: lang,
       categories: parsed.categories,
+      vmNames: parsed.vmNames,
     };
     await sink.progress(t("checking", lang, { hosts: hosts.join(", ") }));
     const onProgress = (e: ProgressEvent) => {

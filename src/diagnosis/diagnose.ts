@@ -17,6 +17,7 @@ import type {
   ProgressEvent,
   SymptomCategory,
 } from "./types.js";
+import { addressesOfVms } from "./vm-targets.js";
 
 /** The knowledge engine as the orchestrator uses it (built once, evaluated per host). */
 export interface DiagnosisEngine {
@@ -129,16 +130,33 @@ async function diagnoseHost(
         onProgress: (p) => emit({ type: "collecting", host: host.name, total: p.total, done: p.done }),
       });
     }
+    let facts = deps.buildFacts(bundle);
+    // VM names become addresses only once the host's virsh facts are in; the probes that look at
+    // targets (route lookups, pings, arping) then run again for them.
+    const named = addressesOfVms(facts, request.vmNames ?? []).filter((a) => !ctx.targets.includes(a));
+    const targets = [...ctx.targets, ...named];
+    if (named.length) {
+      bundle = { ...bundle, targets };
+      if (transport) {
+        const more = { targets };
+        const all = typeof deps.probes === "function" ? deps.probes(more) : deps.probes;
+        const again = all.filter((p) => p.command(more) !== p.command(ctx));
+        const extra = await deps.collect(transport, { probes: again, ctx: more });
+        const redone = new Set(extra.evidence.map((e) => e.probe));
+        bundle.evidence = [...bundle.evidence.filter((e) => !redone.has(e.probe)), ...extra.evidence];
+      }
+      facts = deps.buildFacts(bundle);
+    }
     emit({ type: "evaluating", host: host.name });
-    const facts = deps.buildFacts(bundle);
     const history = deps.store.cases.caseHistory(host.name, groups, request.categories);
     const evaluation = await deps.engine.diagnose(
       facts,
-      { categories: request.categories, targets: request.targets, language: request.language },
+      { categories: request.categories, targets, language: request.language },
       history,
     );
     const causes = evaluation.findings.map(toFinding).sort((a, b) => b.confidence - a.confidence);
     const d: HostDiagnosis = { host: host.name, status: "diagnosed", causes, elapsed_ms: elapsed(), bundle };
+    if (named.length) d.targets = targets;
     const notes = [...evidenceNotes(bundle, request.language), ...(evaluation.notes ?? [])];
     if (notes.length) d.notes = [...new Set(notes)];
     if (evaluation.distinguish) d.distinguish = evaluation.distinguish;

@@ -29,6 +29,8 @@ export interface DiagnosisRequest {
   targets: string[];
   language: Language;
   categories: SymptomCategory[];
+  /** VM names from the text ("vm web01"); their addresses come from the host's virsh facts. */
+  vmNames?: string[];
 }
 
 export interface FindingCommands {
@@ -57,6 +59,8 @@ export interface HostDiagnosis {
   elapsed_ms: number;
   /** Probes that could not run, in words ("virsh is not installed"). */
   notes?: string[];
+  /** Addresses diagnosed on this host when they differ from the request's (VM names resolved here). */
+  targets?: string[];
   /** When the top two are close: the check that tells them apart. */
   distinguish?: string;
   /** Where each target's packet path breaks (or that it looks intact), hop by hop, in words. */

@@ -265,3 +265,53 @@ function hasSshKeygen(): boolean {
     return (err as NodeJS.ErrnoException).code !== "ENOENT";
   }
 }
+
+describe("VM names in the request", () => {
+  // The tap_not_enslaved capture, as if libvirt ran there: domain web01 owns 198.51.100.10.
+  const VIRSH = [
+    "### list",
+    " 3    web01    running",
+    "### domiflist web01",
+    " vnet0      bridge    br0       virtio   52:54:00:00:00:01",
+    "### getlink web01 vnet0",
+    "vnet0 up",
+    "### domifaddr web01",
+    " vnet0      52:54:00:00:00:01    ipv4         198.51.100.10/24",
+    "### net-list",
+    "",
+  ].join("\n");
+  const withVirsh: EvidenceBundle = {
+    ...tap,
+    evidence: tap.evidence.map((e) =>
+      e.probe === "virsh"
+        ? { ...e, stdout: VIRSH, stderr: "", exitCode: 0, status: "ok", note: undefined }
+        : e,
+    ),
+  };
+  const byName = (vmNames: string[]): DiagnosisRequest => ({
+    hosts: ["kvm01"],
+    symptom: "vm web01 cannot reach the host",
+    targets: [],
+    language: "en",
+    categories: ["host_guest"],
+    vmNames,
+  });
+
+  it("resolves a VM name to its address through virsh and probes that address too", async () => {
+    const result = await diagnose(byName(["web01"]), deps({ kvm01: withVirsh }));
+    const host = result.hosts[0]!;
+    expect(host.status).toBe("diagnosed");
+    expect(host.targets).toEqual(["198.51.100.10"]);
+    const lookups = host.bundle!.evidence.find((e) => e.probe === "routeLookups")!;
+    expect(lookups.command).toContain("198.51.100.10");
+    expect(lookups.status).toBe("ok");
+    expect(host.bundle!.evidence.find((e) => e.probe === "ping")?.status).toBe("ok");
+    expect(host.causes[0]?.id).toBe("tap_not_enslaved");
+  });
+
+  it("a name the host does not know adds no target", async () => {
+    const result = await diagnose(byName(["db07"]), deps({ kvm01: withVirsh }));
+    expect(result.hosts[0]!.targets).toBeUndefined();
+    expect(result.hosts[0]!.bundle!.targets).toEqual([]);
+  });
+});
