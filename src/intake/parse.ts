@@ -106,7 +106,9 @@ function findHosts(text: string, toks: Token[], inv: InventoryNames) {
     const before = text.slice(Math.max(0, t.start - 16), t.start);
     const after = text.slice(t.end, t.end + 2);
     const afterGuestWord =
-      /(\b(vm|guest|domain|instance|virtual machine)\s*[:#]?\s*|虚拟机|虚机|云主机|客户机)$/i.test(before);
+      /(\b(vm|guest|domain|instance|virtual machine)\s*[:#]?\s*|(虚拟机|虚机|云主机|客户机)\s*)$/i.test(
+        before,
+      );
     if (hostMap.has(lower)) {
       hosts.push(hostMap.get(lower)!);
       continue;

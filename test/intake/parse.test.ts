@@ -55,6 +55,13 @@ describe("intake: hosts, targets, language", () => {
     expect(r.categories).toContain("host_guest");
   });
 
+  it("records vm names after a Chinese guest word, with or without a space", () => {
+    expect(
+      parseRequest("kvm01 虚拟机 web-01 连不上宿主机", { hosts: ["kvm01"], groups: [] }).vmNames,
+    ).toEqual(["web-01"]);
+    expect(parseRequest("虚拟机web01无法上网", { hosts: ["kvm01"], groups: [] }).vmNames).toEqual(["web01"]);
+  });
+
   it("reports host-like words missing from the inventory and records vm names", () => {
     const r = parseRequest("kvm1: vm web01 can't reach the internet", inv);
     expect(r.hosts).toEqual([]);
