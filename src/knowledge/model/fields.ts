@@ -287,6 +287,8 @@ export const SUBJECT_FIELDS = {
     expectedProxyArp: "number",
     outsideOk: "boolean",
     guestMoved: "string",
+    /** guestMoved is one reading: another guest of the bridge is silent, and the target may be that one. */
+    guestMoveUnsure: "boolean",
   },
 } as const;
 

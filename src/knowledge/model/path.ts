@@ -90,6 +90,7 @@ export function buildPaths(c: Ctx, items: Items): PathItem[] {
       expectedProxyArp: -1,
       outsideOk: false,
       guestMoved: "",
+      guestMoveUnsure: false,
     };
     if (viaTap && !p.tap) p.tap = rl.dev ?? "";
     const breakAt = (hop: string, at: string, reason: string) => {
@@ -180,7 +181,10 @@ function guestPath(
   }
   if (BAD_NEIGH.test(p.neighState)) {
     breakAt("neigh", p.tap || rl.dev || "", `ARP for ${p.target} is ${p.neighState}`);
-    if (!tap) p.guestMoved = movedGuest(c, items, p.target, expected);
+    if (!tap) {
+      p.guestMoved = movedGuest(c, items, p.target, expected);
+      p.guestMoveUnsure = !!p.guestMoved && moveUnsure(items, expected, p.guestMoved);
+    }
   } else if (p.neighMac && p.pingFailed && arpSilent(c, p.target)) {
     // The cache still holds the MAC (entries stay REACHABLE for a while after the guest changed its
     // address), but nobody answers ARP for the target any more: the guest behind that MAC may now
@@ -220,6 +224,15 @@ function movedGuest(c: Ctx, items: Items, target: string, bridge: string, mac = 
     return n?.updated === undefined || n.updated <= 120;
   });
   return fresh.length === 1 ? (fresh[0]?.ip ?? "") : "";
+}
+
+/**
+ * Another guest of the bridge is known only by its MAC (a tap whose guest answers from no address):
+ * the target may just as well be that silent guest as the re-addressed one, so a move is a guess.
+ */
+function moveUnsure(items: Items, bridge: string, movedIp: string): boolean {
+  const moved = items.guests.find((g) => g.ip === movedIp);
+  return items.taps.some((t) => t.master === bridge && t.name !== moved?.tap && !!t.guestMac && !t.guestIp);
 }
 
 /** Would traffic from this bridge's guests to the outside get through the host (forwarding, filters, NAT)? */
