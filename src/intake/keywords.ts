@@ -79,6 +79,8 @@ export const CATEGORY_PATTERNS: Record<SymptomCategory, RegExp[]> = {
     /\b(resolve|resolving|dns)\b.*\b(fail|fails|failed|can'?t|cannot|doesn'?t|not|broken|timeout|times out)\b|\b(can'?t|cannot|unable to|fails? to)\s+resolve\b/,
     /域名解析|解析不了|dns.{0,6}(失败|不通|不了)/,
     /\bnat\b|\bmasquerade\b/,
+    // "nothing beyond the host works", "can't get past the gateway": the far side of the last hop.
+    /\b(beyond|past|outside of|further than)\s+(the\s+|its\s+|this\s+|our\s+)?(own\s+)?(host|hypervisor|gateway|router|nat|local (network|subnet|lan))\b/,
     /上网|外网|公网|互联网|因特网|出网|访问外部|访问百度|ping\s*(百度|baidu)|连不上网|上不了网|出不去/,
   ],
   // Detected by the host/guest word logic in parse.ts; these are the explicit phrasings.

@@ -159,9 +159,16 @@ function hostWordUse(clause: string, hostNames: Set<string>): "none" | "locative
         reach = true;
         continue;
       }
+      // "its own hypervisor kvm01": the guest's host, named, as the end it cannot reach.
+      if (/\b(its|their)\s+(own\s+)?$/.test(before)) {
+        reach = true;
+        continue;
+      }
       if (isName(next) || isName(prev)) continue; // "host kvm01", "kvm01 host": a name, not a place
       if (
-        /\b(on|in|inside|at|under|of)\s+(the|this|that|my|our|a|each|every)?\s*$/.test(before) ||
+        /\b(on|in|inside|at|under|of|beyond|past|outside of|further than)\s+(the|this|that|my|our|a|each|every|its)?\s*$/.test(
+          before,
+        ) ||
         /在\s*$/.test(before) ||
         /^\s*(上的|上面的|里的|中的|下的)/.test(after)
       )
@@ -189,8 +196,24 @@ function isWorking(clause: string): boolean {
   return POSITIVE.test(c) && !NEGATIVE.test(c);
 }
 
+/**
+ * "X except Y": after a failure ("reaches nothing except the host") Y works; otherwise ("talks to
+ * everything on the LAN except its hypervisor") X works and Y fails. Rewritten as two clauses.
+ */
+function splitExcept(lower: string): string {
+  return lower.replace(/\b(except|apart from)(\s+for)?\b/g, (_m, _w, _f, at: number) => {
+    const before =
+      lower
+        .slice(0, at)
+        .split(CLAUSE_SPLIT)
+        .filter((c) => typeof c === "string")
+        .at(-1) ?? "";
+    return NEGATIVE.test(before) ? ", but it works with" : "works, but not";
+  });
+}
+
 function findCategories(text: string, hostNames: Set<string>): SymptomCategory[] {
-  const lower = text.toLowerCase();
+  const lower = splitExcept(text.toLowerCase());
   const clauses = lower
     .split(CLAUSE_SPLIT)
     .filter((c): c is string => typeof c === "string" && c.trim() !== "");

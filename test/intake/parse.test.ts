@@ -103,6 +103,12 @@ const cases: Array<[string, SymptomCategory[]]> = [
   ["host to vm traffic is broken", ["host_guest"]],
   ["宿主机和虚拟机网络不通", ["host_guest"]],
   ["虚拟机ping不通宿主机", ["host_guest"]],
+  // "except": what comes after it fails unless what comes before already failed
+  ["guest 198.51.100.18 talks to everything on the LAN except its own hypervisor kvm01", ["host_guest"]],
+  ["vm 198.51.100.10 reaches everything except the host", ["host_guest"]],
+  ["vm 198.51.100.10 cannot reach anything except the host", []],
+  // "beyond the host": the far side, not the host
+  ["guest 203.0.113.10 pings 203.0.113.1 fine, but nothing beyond the host ever works", ["guest_outside"]],
   ["从宿主机访问不了虚机", ["host_guest"]],
   ["在宿主机上ping不通虚拟机", ["host_guest"]],
   // an inventory host named as the one that cannot reach
