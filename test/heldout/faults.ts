@@ -2,6 +2,7 @@
  * Faults of the catalog (§3 "netns repro" lines) injected with the variant's own names and subnets, each
  * with several complaints as different users would write them (terse, chatty, Chinese).
  */
+import { STRICT_DHCP_CLIENT_SOURCE } from "../../src/lab/strict-dhcp-client.js";
 import type { HeldoutHost, Variant } from "./topology.js";
 
 export interface HeldoutFault {
@@ -47,6 +48,11 @@ function overlappingAddress(v: Variant): string {
 
 const ipt = (...a: string[]) => ["iptables", "-w", ...a];
 
+/**
+ * Reproducible causes of src/lab/faults not here, and why: macvtap_parent_busy (the kernel's refusal is
+ * visible only through virsh and libvirt's log, and these hosts have no libvirt; replay fixtures cover
+ * it) and vlan_filtering_mismatch (this kernel has no CONFIG_BRIDGE_VLAN_FILTERING).
+ */
 export const FAULTS: HeldoutFault[] = [
   {
     id: "tap_not_enslaved",
@@ -535,6 +541,277 @@ export const FAULTS: HeldoutFault[] = [
       `vm ${v.guests[0].ip} is unreachable, link looks fine`,
       `massive packet loss to ${v.guests[0].ip} since yesterday`,
       `虚拟机 ${v.guests[0].ip} 丢包严重`,
+    ],
+  },
+  {
+    id: "arp_resolution_failed",
+    async inject(h) {
+      const g1 = h.v.guests[0];
+      await h.must("g1", ["ip", "link", "set", "eth0", "arp", "off"]);
+      // The user complains later than a cached entry would live: the host knows nothing of the guest.
+      await h.exec("host", ["ip", "neigh", "flush", "to", g1.ip]);
+      h.keepPinging("host", g1.ip);
+      await h.traffic([["host", g1.ip]]);
+    },
+    wordings: (v) => [
+      `host cannot ping vm ${v.guests[0].ip}`,
+      `${v.hostName} can't reach guest ${v.guests[0].ip} at all, pings just time out`,
+      `宿主机 ping 不通虚拟机 ${v.guests[0].ip}`,
+    ],
+  },
+  {
+    id: "macvtap_host_isolation",
+    async inject(h) {
+      const m = h.v.macvlan;
+      await h.addMacvlan();
+      await h.traffic([
+        ["g4", m.host],
+        ["host", m.guest],
+      ]);
+    },
+    wordings: (v) => [
+      `vm ${v.macvlan.guest} cannot reach the host ${v.macvlan.host}, the LAN works`,
+      `guest ${v.macvlan.guest} (direct NIC on ${v.macvlan.nic}) talks to everything on the LAN except its own hypervisor ${v.hostName}`,
+      `虚拟机 ${v.macvlan.guest} 访问不了宿主机 ${v.macvlan.host}，局域网是通的`,
+    ],
+  },
+  {
+    id: "uplink_drops_foreign_macs",
+    async inject(h) {
+      const v = h.v;
+      await h.must("host", [
+        "ebtables",
+        "-A",
+        "FORWARD",
+        "-o",
+        v.uplink,
+        "!",
+        "-s",
+        v.bridgeMac,
+        "-j",
+        "DROP",
+      ]);
+      await h.traffic([["g1", v.lan.gateway]]);
+    },
+    wordings: (v) => [
+      `vm ${v.guests[0].ip} cannot reach the LAN ${v.lan.gateway}, the host can`,
+      `guests on ${v.hostName} can't get past the switch, ${v.guests[0].ip} gets nothing from ${v.lan.gateway} while the hypervisor is fine`,
+      `虚拟机 ${v.guests[0].ip} 访问不了局域网 ${v.lan.gateway}，宿主机可以`,
+    ],
+  },
+  {
+    id: "rp_filter_drop",
+    async inject(h) {
+      const v = h.v;
+      await h.addSecondBridge();
+      await h.must("host", [
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv4.conf.all.rp_filter=1",
+        `net.ipv4.conf.${v.bridge}.rp_filter=1`,
+        "net.ipv4.conf.all.log_martians=1",
+        `net.ipv4.conf.${v.bridge}.log_martians=1`,
+      ]);
+      await h.traffic([["g4", v.lan.host]]);
+    },
+    wordings: (v) => [
+      `vm ${v.second.guest} cannot reach the host ${v.lan.host}`,
+      `guest ${v.second.guest} on ${v.second.bridge} can't ping ${v.hostName}'s LAN address ${v.lan.host}, its own gateway works`,
+      `虚拟机 ${v.second.guest} 访问不了宿主机 ${v.lan.host}`,
+    ],
+  },
+  {
+    id: "proxy_arp_missing",
+    async inject(h) {
+      const v = h.v;
+      await h.addRouted();
+      await h.must("host", [
+        "sysctl",
+        "-q",
+        "-w",
+        `net.ipv4.conf.${v.routed.tap}.proxy_arp=0`,
+        `net.ipv4.conf.${v.bridge}.proxy_arp=0`,
+      ]);
+      await h.exec("g4", ["ip", "neigh", "flush", "dev", "eth0"]);
+      await h.exec("out", ["ip", "neigh", "flush", "to", v.routed.ip]);
+      await h.traffic([["g4", v.lan.gateway]]);
+    },
+    wordings: (v) => [
+      `vm ${v.routed.ip} cannot reach the gateway ${v.lan.gateway}`,
+      `routed guest ${v.routed.ip} on ${v.hostName} has no connectivity to ${v.lan.gateway}`,
+      `虚拟机 ${v.routed.ip} 访问不了网关 ${v.lan.gateway}`,
+    ],
+  },
+  {
+    id: "proxy_arp_hijack",
+    async inject(h) {
+      const v = h.v;
+      const g2 = v.guests[1];
+      await h.must("host", ["sysctl", "-q", "-w", `net.ipv4.conf.${v.bridge}.proxy_arp=1`]);
+      await h.must("host", ["ip", "route", "add", `${g2.ip}/32`, "dev", v.nat.bridge]);
+      await h.traffic([
+        ["host", g2.ip],
+        ["g1", g2.ip],
+      ]);
+    },
+    wordings: (v) => [
+      `vm ${v.guests[1].ip} is reachable only sometimes, looks like a duplicate IP`,
+      `${v.guests[1].ip} keeps flapping, other guests on ${v.hostName} sometimes reach it and sometimes not`,
+      `虚拟机 ${v.guests[1].ip} 时通时不通，像是 IP 冲突`,
+    ],
+  },
+  {
+    id: "firewalld_zone_misconfig",
+    async inject(h) {
+      const v = h.v;
+      // firewalld's own table shape (nftables backend), with the NAT bridge in the "public" zone.
+      const rules = [
+        "table inet firewalld {",
+        "  chain filter_INPUT {",
+        "    type filter hook input priority filter + 10; policy accept;",
+        "    ct state { established, related } accept",
+        "    ct state invalid drop",
+        '    iifname "lo" accept',
+        "    jump filter_INPUT_ZONES",
+        "    reject with icmpx admin-prohibited",
+        "  }",
+        "  chain filter_FORWARD {",
+        "    type filter hook forward priority filter + 10; policy accept;",
+        "    ct state { established, related } accept",
+        "    ct state invalid drop",
+        '    iifname "lo" accept',
+        "    counter reject with icmpx admin-prohibited",
+        "  }",
+        "  chain filter_INPUT_ZONES {",
+        `    iifname "${v.nat.bridge}" goto filter_IN_public`,
+        `    iifname "${v.bridge}" goto filter_IN_public`,
+        "    goto filter_IN_public",
+        "  }",
+        "  chain filter_IN_public {",
+        "    meta l4proto { icmp, ipv6-icmp } accept",
+        "    tcp dport 22 accept",
+        "    udp dport 546 accept",
+        "  }",
+        "}",
+        "",
+      ].join("\n");
+      await h.must("host", ["nft", "-f", "-"], rules);
+      await h.traffic([["g3", v.internet]]);
+    },
+    wordings: (v) => [
+      `vm ${v.nat.guest.ip} has no internet after firewalld was enabled`,
+      `we turned on firewalld on ${v.hostName} and now NAT guest ${v.nat.guest.ip} can't reach ${v.internet}`,
+      `开启 firewalld 之后虚拟机 ${v.nat.guest.ip} 上不了网`,
+    ],
+  },
+  {
+    id: "libvirt_network_isolated_by_design",
+    async inject(h) {
+      const br = h.v.nat.bridge;
+      for (const argv of [
+        ipt("-t", "nat", "-F", "LIBVIRT_PRT"),
+        ipt("-F", "LIBVIRT_FWO"),
+        ipt("-F", "LIBVIRT_FWI"),
+        ipt("-A", "LIBVIRT_FWO", "-i", br, "-j", "REJECT", "--reject-with", "icmp-port-unreachable"),
+        ipt("-A", "LIBVIRT_FWI", "-o", br, "-j", "REJECT", "--reject-with", "icmp-port-unreachable"),
+      ])
+        await h.must("host", argv);
+      await h.traffic([["g3", h.v.internet]]);
+    },
+    wordings: (v) => [
+      `vm ${v.nat.guest.ip} can reach the host but never the internet`,
+      `guest ${v.nat.guest.ip} on ${v.hostName} pings ${v.nat.host} fine, but nothing beyond the host ever works`,
+      `虚拟机 ${v.nat.guest.ip} 能访问宿主机，但是上不了外网`,
+    ],
+  },
+  {
+    id: "dhcp_server_missing",
+    async inject(h) {
+      const pid = await h.startDnsmasq();
+      h.stopDnsmasq();
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // A booting guest that keeps asking for a lease.
+      h.background("g3", [
+        "busybox",
+        "udhcpc",
+        "-i",
+        "eth0",
+        "-f",
+        "-t",
+        "3",
+        "-T",
+        "1",
+        "-A",
+        "2",
+        "-s",
+        "/bin/true",
+      ]);
+      await new Promise((r) => setTimeout(r, 3_000));
+    },
+    wordings: (v) => [
+      `new vm on ${v.nat.bridge} gets no IP address`,
+      `a freshly installed guest on the NAT network of ${v.hostName} sits at boot waiting for DHCP forever`,
+      `${v.nat.bridge} 网络上的新虚拟机拿不到 IP 地址`,
+    ],
+  },
+  {
+    id: "dhcp_checksum_offload",
+    async inject(h) {
+      const br = h.v.nat.bridge;
+      await h.startDnsmasq();
+      await h.must(
+        "host",
+        ipt(
+          "-t",
+          "mangle",
+          "-D",
+          "LIBVIRT_PRT",
+          "-o",
+          br,
+          "-p",
+          "udp",
+          "-m",
+          "udp",
+          "--dport",
+          "68",
+          "-j",
+          "CHECKSUM",
+          "--checksum-fill",
+        ),
+      );
+      // An old guest whose DHCP client checks UDP checksums itself, retrying as at boot.
+      h.background("g3", [
+        "bash",
+        "-c",
+        'while :; do /usr/bin/python3 -c "$0" eth0 3 2; sleep 2; done',
+        STRICT_DHCP_CLIENT_SOURCE,
+      ]);
+      await new Promise((r) => setTimeout(r, 3_000));
+    },
+    wordings: (v) => [
+      `vm on ${v.nat.bridge} never gets a DHCP lease, dnsmasq is running`,
+      `our old CentOS 5 guest on ${v.hostName} never gets an address from the NAT network although dnsmasq is up`,
+      `${v.nat.bridge} 上的虚拟机一直拿不到 DHCP 地址，dnsmasq 是在运行的`,
+    ],
+  },
+  {
+    id: "guest_side_config_or_firewall",
+    async inject(h) {
+      await h.must("g1", ipt("-A", "INPUT", "-j", "DROP"));
+      await h.traffic([["host", h.v.guests[0].ip]]);
+    },
+    wordings: (v) => [
+      `cannot ping vm ${v.guests[0].ip} from the host`,
+      `${v.guests[0].ip} stopped answering since its owner changed something inside, ${v.hostName} can't ping it`,
+      `宿主机 ping 不通虚拟机 ${v.guests[0].ip}`,
     ],
   },
 ];

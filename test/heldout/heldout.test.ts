@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./exec.js";
 import { COMBOS, FAULTS, faultById, HEALTHY_WORDINGS } from "./faults.js";
-import { cleanupAll, createHosts, type HeldoutHost, releasePrefix, VARIANTS } from "./topology.js";
+import { cleanupAll, createHosts, type HeldoutHost, PREFIX, releasePrefix, VARIANTS } from "./topology.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 /** HELDOUT_CLI points at another build (e.g. of the last commit, while others edit the tree). */
@@ -169,7 +169,7 @@ describe.skipIf(!!skipReason)(`held-out hosts${skipReason ? ` (skipped: ${skipRe
 
   beforeAll(async () => {
     await ensureBuilt();
-    dbDir = await mkdtemp(join(tmpdir(), "hmh-db-"));
+    dbDir = await mkdtemp(join(tmpdir(), `${PREFIX}-db-`));
     hosts = await createHosts(VARIANTS.filter((v) => !onlyVariants || onlyVariants.includes(v.key)));
   }, 400_000);
 

@@ -1,7 +1,7 @@
 /**
  * An independent KVM-like host in network namespaces, with configurable names, subnets and MACs, so
  * the diagnosis can be judged on hosts that do not look like src/lab. Namespaces and root-side links
- * start with "hmh". The host namespace runs a real sshd on a management /30 from 192.0.2.240/28.
+ * start with "hmh" (HELDOUT_PREFIX). The host namespace runs a real sshd on a management /30 from 192.0.2.192/26.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -10,7 +10,16 @@ import { join } from "node:path";
 import { keygen, Sshd } from "../../src/lab/sshd.js";
 import { background, inNs, type Out, run, runOk, sleep } from "./exec.js";
 
-export const PREFIX = "hmh";
+/**
+ * HELDOUT_PREFIX lets a second run (e.g. while someone's full test run holds "hmh") use other names;
+ * lowercase letters and digits, short enough for `${PREFIX}<key>m0` to fit IFNAMSIZ.
+ */
+export const PREFIX = (() => {
+  const p = process.env.HELDOUT_PREFIX ?? "hmh";
+  if (!/^[a-z][a-z0-9]{1,8}$/.test(p))
+    throw new Error(`HELDOUT_PREFIX must match ^[a-z][a-z0-9]{1,8}$ (got "${p}")`);
+  return p;
+})();
 
 export interface GuestSpec {
   ip: string;
@@ -43,6 +52,30 @@ export interface Variant {
   warm: boolean;
   /** libvirt creates NAT bridges with stp='on' delay='0' (the kernel clamps the delay to 2 s). */
   natStp: boolean;
+  /** A guest routed (not bridged) through its own tap with a /32 and proxy ARP, on the LAN's addresses. */
+  routed: { tap: string; ip: string; mac: string };
+  /** A host NIC with its own address and a macvlan (bridge mode) guest on it; `lan` is the far end. */
+  macvlan: {
+    nic: string;
+    nicMac: string;
+    prefixLen: number;
+    host: string;
+    guest: string;
+    lan: string;
+    mac: string;
+  };
+  /** A second bridge with its own uplink to the LAN router: its guest reaches the LAN through the router. */
+  second: {
+    bridge: string;
+    uplink: string;
+    network: string;
+    prefixLen: number;
+    host: string;
+    router: string;
+    guest: string;
+    tap: string;
+    mac: string;
+  };
   description: string;
 }
 
@@ -64,6 +97,9 @@ const g = (
 
 /** libvirt's convention: the tap carries the guest MAC with the first byte fe. */
 const feOf = (mac: string) => `fe${mac.slice(2)}`;
+
+export const ipToInt = (ip: string) => ip.split(".").reduce((a, p) => a * 256 + Number(p), 0);
+export const intToIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 
 export const VARIANTS: Variant[] = [
   {
@@ -93,6 +129,27 @@ export const VARIANTS: Variant[] = [
     },
     internet: "198.51.100.200",
     natStp: false,
+    routed: { tap: "tap6", ip: "192.0.2.50", mac: "52:54:00:7a:10:50" },
+    macvlan: {
+      nic: "ens6",
+      nicMac: "02:11:22:33:44:06",
+      prefixLen: 29,
+      host: "198.51.100.17",
+      guest: "198.51.100.18",
+      lan: "198.51.100.22",
+      mac: "52:54:00:7a:10:18",
+    },
+    second: {
+      bridge: "lan-br2",
+      uplink: "ens7",
+      network: "198.51.100.64/26",
+      prefixLen: 26,
+      host: "198.51.100.65",
+      router: "198.51.100.126",
+      guest: "198.51.100.80",
+      tap: "tap7",
+      mac: "52:54:00:7a:10:80",
+    },
     warm: true,
     description: "bridge lan-br, taps tap3/tap4, uplink ens5, LAN 192.0.2.0/24, NAT virbr1 203.0.113.64/26",
   },
@@ -124,6 +181,27 @@ export const VARIANTS: Variant[] = [
     },
     internet: "198.51.100.250",
     natStp: false,
+    routed: { tap: "vnet10", ip: "203.0.113.50", mac: "52:54:00:b2:07:60" },
+    macvlan: {
+      nic: "eth2",
+      nicMac: "0e:42:a1:00:00:12",
+      prefixLen: 29,
+      host: "192.0.2.17",
+      guest: "192.0.2.18",
+      lan: "192.0.2.22",
+      mac: "52:54:00:b2:07:18",
+    },
+    second: {
+      bridge: "br-stor",
+      uplink: "bond1",
+      network: "192.0.2.64/26",
+      prefixLen: 26,
+      host: "192.0.2.65",
+      router: "192.0.2.126",
+      guest: "192.0.2.80",
+      tap: "vnet11",
+      mac: "52:54:00:b2:07:80",
+    },
     warm: false,
     description:
       "bridge br-vm, taps vnet7/vnet8 (kernel MACs), uplink bond0, LAN 203.0.113.0/25, NAT 198.51.100.128/26",
@@ -155,6 +233,27 @@ export const VARIANTS: Variant[] = [
     },
     internet: "203.0.113.200",
     natStp: true,
+    routed: { tap: "vnet6", ip: "198.51.100.60", mac: "52:54:00:3c:4d:60" },
+    macvlan: {
+      nic: "eno3",
+      nicMac: "3c:ec:ef:10:20:33",
+      prefixLen: 29,
+      host: "203.0.113.17",
+      guest: "203.0.113.18",
+      lan: "203.0.113.22",
+      mac: "52:54:00:3c:4d:18",
+    },
+    second: {
+      bridge: "br1",
+      uplink: "eno2",
+      network: "203.0.113.128/26",
+      prefixLen: 26,
+      host: "203.0.113.129",
+      router: "203.0.113.190",
+      guest: "203.0.113.140",
+      tap: "vnet3",
+      mac: "52:54:00:3c:4d:70",
+    },
     warm: true,
     description:
       "default names br0/vnet0/eno1/virbr0, other MACs and subnets (NAT 192.0.2.128/26), host hv-east-3",
@@ -187,13 +286,36 @@ export const VARIANTS: Variant[] = [
     },
     internet: "198.51.100.77",
     natStp: false,
+    routed: { tap: "tap7", ip: "203.0.113.90", mac: "52:54:00:d4:00:90" },
+    macvlan: {
+      nic: "enp3s0",
+      nicMac: "02:5e:10:00:00:03",
+      prefixLen: 29,
+      host: "198.51.100.17",
+      guest: "198.51.100.18",
+      lan: "198.51.100.22",
+      mac: "52:54:00:d4:00:18",
+    },
+    second: {
+      bridge: "virbr2",
+      uplink: "ens6",
+      network: "198.51.100.128/26",
+      prefixLen: 26,
+      host: "198.51.100.129",
+      router: "198.51.100.190",
+      guest: "198.51.100.140",
+      tap: "tap8",
+      mac: "52:54:00:d4:00:40",
+    },
     warm: false,
     description:
       "LAN bridge named virbr1 (203.0.113.64/26), taps tap3/tap4 (one fe:, one kernel MAC), NAT natbr0 192.0.2.0/25, host hv-west-1",
   },
 ];
 
-export type NsKey = "host" | "out" | "g1" | "g2" | "g3";
+/** g4: the guest of an extra (routed, macvlan or second-bridge guest); lan: the wire behind a macvlan parent NIC. */
+export type NsKey = "host" | "out" | "g1" | "g2" | "g3" | "g4" | "lan";
+const EXTRA_NS = ["g4", "lan"] as const;
 
 /** The libvirt iptables backend's rules for a NAT network (chain names as libvirt makes them). */
 export function libvirtRules(v: Variant): string {
@@ -244,7 +366,10 @@ export function libvirtRules(v: Variant): string {
   ].join("\n");
 }
 
-/** 192.0.2.x/30 bases in 192.0.2.240/28 not used by any address or more specific route of the root namespace. */
+/**
+ * 192.0.2.x/30 bases in 192.0.2.192/26 not used by any address or more specific route of the root
+ * namespace (a second run under another prefix, or a src/lab instance, may hold some of them).
+ */
 async function freeMgmtBases(): Promise<number[]> {
   const used = new Set<number>();
   const addrs = JSON.parse((await runOk(["ip", "-j", "-4", "addr", "show"])) || "[]") as {
@@ -271,7 +396,26 @@ async function freeMgmtBases(): Promise<number[]> {
       }
     }
   }
-  return [240, 244, 248, 252].filter((b) => !used.has(b));
+  return Array.from({ length: 16 }, (_, i) => 192 + 4 * i).filter((b) => !used.has(b));
+}
+
+/** Addresses a variant uses inside its host namespace: its management /30 must not hold any of them. */
+function variantAddresses(v: Variant): string[] {
+  return [
+    v.lan.host,
+    v.lan.gateway,
+    ...v.guests.map((s) => s.ip),
+    v.nat.host,
+    v.nat.guest.ip,
+    v.internet,
+    v.routed.ip,
+    v.macvlan.host,
+    v.macvlan.guest,
+    v.macvlan.lan,
+    v.second.host,
+    v.second.router,
+    v.second.guest,
+  ];
 }
 
 /** Removes every namespace and root-side link starting with the prefix, and the processes in them. */
@@ -305,10 +449,19 @@ export class HeldoutHost {
   private sshd: Sshd | null = null;
   private children: ChildProcess[] = [];
   private baseSysctls = new Map<string, string>();
+  private dnsmasqPid = 0;
 
   constructor(readonly v: Variant) {
     const n = (s: string) => `${PREFIX}${v.key}${s}`;
-    this.ns = { host: n("host"), out: n("out"), g1: n("g1"), g2: n("g2"), g3: n("g3") };
+    this.ns = {
+      host: n("host"),
+      out: n("out"),
+      g1: n("g1"),
+      g2: n("g2"),
+      g3: n("g3"),
+      g4: n("g4"),
+      lan: n("lan"),
+    };
     this.mgmtLink = n("m0");
   }
 
@@ -343,7 +496,7 @@ export class HeldoutHost {
 
   /** Namespaces, management link, sshd, keys, known_hosts and inventory; then the data plane. */
   async create(mgmtBase: number): Promise<void> {
-    this.dir = await mkdtemp(join(tmpdir(), `hmh-${this.v.key}-`));
+    this.dir = await mkdtemp(join(tmpdir(), `${PREFIX}-${this.v.key}-`));
     this.mgmt = { root: `192.0.2.${mgmtBase + 1}`, peer: `192.0.2.${mgmtBase + 2}` };
     await runOk(["ip", "netns", "add", this.ns.host]);
     await runOk([
@@ -371,6 +524,8 @@ export class HeldoutHost {
       "net.ipv4.conf.all.arp_ignore",
       "net.ipv4.conf.all.rp_filter",
       "net.ipv4.conf.default.rp_filter",
+      "net.ipv4.conf.all.log_martians",
+      "net.ipv4.conf.all.proxy_arp",
       "net.bridge.bridge-nf-call-iptables",
     ]) {
       const r = await this.exec("host", ["sysctl", "-n", k]);
@@ -388,7 +543,7 @@ export class HeldoutHost {
       port: 22,
     });
     const [clientKey, hostKey] = await Promise.all([
-      keygen(this.keyFile, `hmh-${this.v.key}`),
+      keygen(this.keyFile, `${PREFIX}-${this.v.key}`),
       this.sshd.prepare(),
     ]);
     await writeFile(join(authorized, "root.keys"), `${clientKey}\n`, { mode: 0o644 });
@@ -479,6 +634,166 @@ export class HeldoutHost {
     ]);
   }
 
+  /** A process in a namespace until reset (a DHCP client that keeps asking, a monitoring ping). */
+  background(key: NsKey, argv: readonly string[]): void {
+    this.children.push(background(this.ns[key], argv));
+  }
+
+  /** A guest (g4) routed through its own tap with a /32, proxy ARP on the tap and the LAN bridge. */
+  async addRouted(): Promise<void> {
+    const v = this.v;
+    const r = v.routed;
+    await runOk(["ip", "netns", "add", this.ns.g4]);
+    await runOk([
+      "ip",
+      "link",
+      "add",
+      r.tap,
+      "netns",
+      this.ns.host,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      this.ns.g4,
+      "address",
+      r.mac,
+    ]);
+    await this.ipBatch("host", [
+      `link set ${r.tap} up`,
+      `route add ${r.ip}/32 dev ${r.tap} src ${v.lan.host}`,
+    ]);
+    await this.ipBatch("g4", [
+      "link set lo up",
+      `addr add ${r.ip}/${v.lan.prefixLen} brd + dev eth0`,
+      "link set eth0 up",
+      `route add default via ${v.lan.gateway}`,
+    ]);
+    await this.must("host", [
+      "sysctl",
+      "-q",
+      "-w",
+      `net.ipv4.conf.${r.tap}.proxy_arp=1`,
+      `net.ipv4.conf.${v.bridge}.proxy_arp=1`,
+    ]);
+  }
+
+  /** A host NIC with an address of its own and a guest (g4) on a macvlan of it; the wire ends in `lan`. */
+  async addMacvlan(): Promise<void> {
+    const m = this.v.macvlan;
+    await runOk(["ip", "netns", "add", this.ns.lan]);
+    await runOk(["ip", "netns", "add", this.ns.g4]);
+    await runOk([
+      "ip",
+      "link",
+      "add",
+      m.nic,
+      "netns",
+      this.ns.host,
+      "address",
+      m.nicMac,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "wire0",
+      "netns",
+      this.ns.lan,
+    ]);
+    // libvirt's type='direct' makes a macvtap; a macvlan is the same driver and can move to a namespace.
+    await this.ipBatch("host", [
+      `addr add ${m.host}/${m.prefixLen} brd + dev ${m.nic}`,
+      `link set ${m.nic} up`,
+      `link add link ${m.nic} name macvtap0 address ${m.mac} type macvlan mode bridge`,
+      `link set macvtap0 netns ${this.ns.g4}`,
+    ]);
+    await this.ipBatch("lan", [
+      "link set lo up",
+      `addr add ${m.lan}/${m.prefixLen} brd + dev wire0`,
+      "link set wire0 up",
+    ]);
+    await this.ipBatch("g4", [
+      "link set lo up",
+      "link set macvtap0 name eth0",
+      `addr add ${m.guest}/${m.prefixLen} brd + dev eth0`,
+      "link set eth0 up",
+      `route add default via ${m.lan}`,
+    ]);
+  }
+
+  /**
+   * A second bridge with its own uplink to the LAN router (out) and a guest (g4) whose route to the
+   * LAN goes through that router: the host's way back to it is the second bridge (asymmetric).
+   */
+  async addSecondBridge(): Promise<void> {
+    const v = this.v;
+    const b = v.second;
+    await runOk(["ip", "netns", "add", this.ns.g4]);
+    await runOk(["ip", "-batch", "-"], {
+      input: `${[
+        `link add ${b.uplink} netns ${this.ns.host} type veth peer name lan1 netns ${this.ns.out}`,
+        `link add ${b.tap} netns ${this.ns.host} type veth peer name eth0 netns ${this.ns.g4} address ${b.mac}`,
+      ].join("\n")}\n`,
+    });
+    await this.ipBatch("host", [
+      `link add ${b.bridge} type bridge stp_state 0`,
+      `link set ${b.uplink} master ${b.bridge}`,
+      `link set ${b.tap} master ${b.bridge}`,
+      `addr add ${b.host}/${b.prefixLen} brd + dev ${b.bridge}`,
+      `link set ${b.uplink} up`,
+      `link set ${b.tap} up`,
+      `link set ${b.bridge} up`,
+    ]);
+    await this.ipBatch("out", [`addr add ${b.router}/${b.prefixLen} brd + dev lan1`, "link set lan1 up"]);
+    await this.ipBatch("g4", [
+      "link set lo up",
+      `addr add ${b.guest}/${b.prefixLen} brd + dev eth0`,
+      "link set eth0 up",
+      `route add default via ${b.host}`,
+      `route add ${v.lan.network} via ${b.router}`,
+    ]);
+    await this.settle();
+  }
+
+  /** dnsmasq on the NAT bridge as libvirt runs it (DHCP for the NAT network); stopped at reset. */
+  async startDnsmasq(): Promise<number> {
+    const v = this.v;
+    const base = ipToInt(v.nat.host);
+    const mask = intToIp((0xffffffff << (32 - v.nat.prefixLen)) >>> 0);
+    const pidFile = join(this.dir, "dnsmasq.pid");
+    await this.must("host", [
+      "dnsmasq",
+      "--conf-file=/dev/null",
+      `--pid-file=${pidFile}`,
+      `--interface=${v.nat.bridge}`,
+      "--except-interface=lo",
+      "--bind-interfaces",
+      "--no-resolv",
+      "--no-hosts",
+      "--strict-order",
+      "--user=root",
+      `--dhcp-range=${intToIp(base + 20)},${intToIp(base + 40)},${mask},1h`,
+      "--dhcp-no-override",
+      "--dhcp-authoritative",
+      `--dhcp-leasefile=${join(this.dir, "dnsmasq.leases")}`,
+      `--log-facility=${join(this.dir, "dnsmasq.log")}`,
+    ]);
+    this.dnsmasqPid = Number((await readFile(pidFile, "utf8")).trim());
+    return this.dnsmasqPid;
+  }
+
+  stopDnsmasq(): void {
+    if (this.dnsmasqPid > 1)
+      try {
+        process.kill(this.dnsmasqPid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    this.dnsmasqPid = 0;
+  }
+
   /** Ports come up a moment after they are enslaved (and pass STP's states): wait until all forward. */
   async settle(): Promise<void> {
     for (let i = 0; i < 100; i++) {
@@ -493,7 +808,8 @@ export class HeldoutHost {
   async reset(): Promise<void> {
     for (const c of this.children) c.kill("SIGKILL");
     this.children = [];
-    for (const k of ["out", "g1", "g2", "g3"] as const) {
+    this.stopDnsmasq();
+    for (const k of ["out", "g1", "g2", "g3", ...EXTRA_NS] as const) {
       const pids = (await run(["ip", "netns", "pids", this.ns[k]])).stdout.split(/\s+/).filter(Boolean);
       for (const p of pids)
         try {
@@ -520,6 +836,7 @@ export class HeldoutHost {
   async destroy(): Promise<void> {
     for (const c of this.children) c.kill("SIGKILL");
     this.children = [];
+    this.stopDnsmasq();
     await this.sshd?.stop().catch(() => {});
     for (const k of Object.keys(this.ns) as NsKey[]) {
       const pids = (await run(["ip", "netns", "pids", this.ns[k]])).stdout.split(/\s+/).filter(Boolean);
@@ -536,7 +853,7 @@ export class HeldoutHost {
   }
 }
 
-const OWNER_FILE = join(tmpdir(), "hmh-heldout.owner");
+const OWNER_FILE = join(tmpdir(), `${PREFIX}-heldout.owner`);
 
 function alive(pid: number): boolean {
   try {
@@ -548,7 +865,7 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Takes the "hmh" prefix for this process: waits while another live process holds it (a second run of
+ * Takes the prefix (HELDOUT_PREFIX, "hmh" by default) for this process: waits while another live process holds it (a second run of
  * this file, e.g. from someone's full test run), so one run's start never pulls another run's hosts away.
  */
 export async function acquirePrefix(timeoutMs = 900_000): Promise<void> {
@@ -556,7 +873,7 @@ export async function acquirePrefix(timeoutMs = 900_000): Promise<void> {
   for (;;) {
     const owner = Number((await readFile(OWNER_FILE, "utf8").catch(() => "")).trim());
     if (!owner || owner === process.pid || !alive(owner)) break;
-    if (Date.now() > deadline) throw new Error(`the hmh prefix is held by process ${owner}`);
+    if (Date.now() > deadline) throw new Error(`the ${PREFIX} prefix is held by process ${owner}`);
     await sleep(2_000);
   }
   await writeFile(OWNER_FILE, `${process.pid}\n`);
@@ -573,12 +890,18 @@ export async function createHosts(variants: Variant[]): Promise<HeldoutHost[]> {
   await cleanupAll();
   const hosts = variants.map((v) => new HeldoutHost(v));
   try {
-    const bases = await freeMgmtBases();
-    if (bases.length < variants.length)
-      throw new Error(
-        `only ${bases.length} free management /30s in 192.0.2.240/28 for ${variants.length} hosts`,
-      );
-    await Promise.all(hosts.map((h, i) => h.create(bases[i]!)));
+    const free = await freeMgmtBases();
+    const chosen = variants.map((v) => {
+      const clash = (b: number) =>
+        variantAddresses(v).some((ip) => {
+          const m = ip.match(/^192\.0\.2\.(\d+)$/);
+          return m !== null && (Number(m[1]) & ~3) === b;
+        });
+      const i = free.findIndex((b) => !clash(b));
+      if (i < 0) throw new Error(`no free management /30 in 192.0.2.192/26 for variant ${v.key}`);
+      return free.splice(i, 1)[0]!;
+    });
+    await Promise.all(hosts.map((h, i) => h.create(chosen[i]!)));
     return hosts;
   } catch (e) {
     for (const h of hosts) await h.destroy().catch(() => {});

@@ -3,7 +3,21 @@ import { existsSync } from "node:fs";
 import { cleanupStalePrefix } from "../../src/lab/cleanup.js";
 
 /** Prefixes tests use for labs (one per engineer area); stale labs of these are removed. */
-const TEST_PREFIXES = ["hml", "hml2", "hmlc", "hmlf", "hme", "hmk", "hms", "hmf", "hmp", "hmi", "hmh", "hmx"];
+const TEST_PREFIXES = [
+  "hml",
+  "hml2",
+  "hmlc",
+  "hmlf",
+  "hme",
+  "hmk",
+  "hms",
+  "hmf",
+  "hmp",
+  "hmi",
+  "hmh",
+  "hmj",
+  "hmx",
+];
 
 /** Commands the lab runs, and the Debian packages that bring them. */
 const COMMANDS = [
