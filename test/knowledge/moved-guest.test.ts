@@ -31,14 +31,15 @@ describe("a guest that may have moved", () => {
     expect(ids).not.toContain("arp_resolution_failed");
   });
 
-  it("the target's guest is silent (ARP off) while its neighbour answers: ARP resolution first", async () => {
+  // Without virsh these two captures look alike from the host: one guest silent, one answering from
+  // an address nobody named. Both readings are listed; the one that explains the break comes first.
+  it("the target's guest is silent (ARP off) while its neighbour answers: both readings listed", async () => {
     const ids = await ranked("arp_silent_guest_warm.json");
-    expect(ids[0]).toBe("arp_resolution_failed");
-    expect(ids).toContain("subnet_mismatch");
+    expect(ids.slice(0, 2)).toEqual(["subnet_mismatch", "arp_resolution_failed"]);
   });
 
-  it("the other guest is silent and the re-addressed one answers: both readings stay listed", async () => {
+  it("the other guest is silent and the re-addressed one answers: both readings listed", async () => {
     const ids = await ranked("subnet_mismatch_silent_neighbour.json");
-    expect(ids.slice(0, 2).sort()).toEqual(["arp_resolution_failed", "subnet_mismatch"]);
+    expect(ids.slice(0, 2)).toEqual(["subnet_mismatch", "arp_resolution_failed"]);
   });
 });
